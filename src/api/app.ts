@@ -1,0 +1,54 @@
+/**
+ * Builds the Fastify app: zod validation (the same schemas generate the OpenAPI document),
+ * auth, one error mapping, and every resource's routes.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { registerAuth } from './auth.js';
+import type { AppContext } from './context.js';
+import { registerErrorHandling } from './errors.js';
+import { identityRoutes } from './routes/identity.js';
+import { spaceRoutes } from './routes/spaces.js';
+import { homeRoutes } from './routes/home.js';
+import { extraRoutes } from './routes/index.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    // Guest tokens ride in URLs; per-request logs would carry them. Errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Flowgate API', version: '1', description: 'Workflow runs, approval gates and audit for content teams. See API.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, ctx);
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/health', { schema: { tags: ['meta'], summary: 'Liveness: 200 {"ok": true} once the server is ready.' } }, async () => ({ ok: true }));
+
+  identityRoutes(app, ctx);
+  spaceRoutes(app, ctx);
+  homeRoutes(app, ctx);
+  for (const register of extraRoutes) register(app, ctx);
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify';
+import type { Database } from '../store/db.js';
+import type { Config } from '../config.js';
+import { UnauthenticatedError } from '../core/errors.js';
+
+export type OrgRole = 'owner' | 'admin' | 'member';
+export type SpaceRole = 'editor' | 'viewer';
+
+/** Who is calling: resolved from the bearer token (or session cookie) on every request. */
+export interface Auth {
+  userId: string;
+  orgId: string;
+  orgRole: OrgRole;
+  tokenId: string;
+  isInstanceAdmin: boolean;
+}
+
+/** Everything route handlers need, passed in once when the app is built. */
+export interface AppContext {
+  db: Database;
+  config: Config;
+  /** Milliseconds since the epoch; injected so tests can move time. */
+  now: () => number;
+  /** Hooks the engine adds (run wake-ups, event fan-out); routes call them after commits. */
+  engine?: EngineHooks;
+}
+
+export interface EngineHooks {
+  /** Called after a commit that made jobs due, so an idle worker picks them up now. */
+  wake(): void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Auth | null;
+  }
+}
+
+export function requireAuth(req: FastifyRequest): Auth {
+  if (!req.auth) throw new UnauthenticatedError();
+  return req.auth;
+}

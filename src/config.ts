@@ -1,0 +1,43 @@
+/**
+ * Server configuration: command-line options win over environment variables, which win over
+ * defaults. Every variable is documented in the README.
+ */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** SQLite path or postgres:// URL; unset → SQLite file in dataDir. */
+  db?: string;
+  dataDir: string;
+  smtpUrl?: string;
+  /** Base of links in emails, e.g. https://flowgate.example.com */
+  publicUrl: string;
+  /** How long a login token lives. */
+  tokenTtlMs: number;
+  /** Job lease length; a crashed worker's jobs are taken over after this. */
+  leaseMs: number;
+  logLevel: string;
+  relaxedDurability: boolean;
+  /** Embedded worker in `serve`. */
+  worker: boolean;
+}
+
+export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const port = overrides.port ?? (env.PORT ? Number(env.PORT) : 3000);
+  const host = overrides.host ?? env.HOST ?? '127.0.0.1';
+  const cfg: Config = {
+    port,
+    host,
+    db: overrides.db ?? (env.DATABASE_URL || undefined),
+    dataDir: path.resolve(overrides.dataDir ?? env.FLOWGATE_DATA_DIR ?? './data'),
+    smtpUrl: overrides.smtpUrl ?? (env.SMTP_URL || undefined),
+    publicUrl: (overrides.publicUrl ?? env.FLOWGATE_PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/+$/, ''),
+    tokenTtlMs: overrides.tokenTtlMs ?? 30 * 24 * 3600 * 1000,
+    leaseMs: overrides.leaseMs ?? (env.FLOWGATE_LEASE_MS ? Number(env.FLOWGATE_LEASE_MS) : 30_000),
+    logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
+    relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
+    worker: overrides.worker ?? true,
+  };
+  return cfg;
+}

@@ -1,0 +1,48 @@
+/**
+ * The database handle every layer shares. One Kysely schema for both dialects; `tx` runs a
+ * function in one transaction and, on PostgreSQL, retries it on serialization failures and
+ * deadlocks (by error code, never a blanket retry).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from './schema.js';
+import type { Dialect } from './migrations.js';
+
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface Database {
+  readonly dialect: Dialect;
+  readonly k: Kysely<DB>;
+  /** A human-readable location: the SQLite file path or the PostgreSQL URL without password. */
+  readonly location: string;
+  tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL error codes worth running the transaction again for. */
+const RETRYABLE_PG_CODES: Record<string, string> = {
+  '40001': 'serialization_failure',
+  '40P01': 'deadlock_detected',
+};
+
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in RETRYABLE_PG_CODES;
+}
+
+export function makeTx(k: Kysely<DB>, attempts = 5) {
+  return async function tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await k.transaction().execute(fn);
+      } catch (err) {
+        if (attempt >= attempts || !isRetryable(err)) throw err;
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+      }
+    }
+  };
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
