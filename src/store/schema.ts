@@ -145,7 +145,111 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
+export interface RunsTable {
+  id: string;
+  org_id: string;
+  space_id: string;
+  workflow_id: string;
+  workflow_version: number;
+  status: string;
+  outcome: string | null;
+  target_type: 'content' | 'task' | null;
+  target_id: string | null;
+  target_version_start: number | null;
+  /** The target version the run last saw: at start, after its own mutation, or at the last approval. */
+  target_version_seen: number | null;
+  trigger: string;
+  input: string;
+  /** Unique key of the event that created the run: one event makes one run per workflow. */
+  event_key: string | null;
+  started_by: string | null;
+  rerun_of: string | null;
+  current_phase_id: string | null;
+  waiting_for: string | null;
+  error: string | null;
+  /** Grows by one on every transition; every state write is guarded by it. */
+  rev: number;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface PhaseExecutionsTable {
+  id: string;
+  run_id: string;
+  phase_id: string;
+  phase_index: number;
+  type: string;
+  attempt: number;
+  status: string;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  waiting_for: string | null;
+  wake_at: number | null;
+  skipped_by: string | null;
+  skip_reason: string | null;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  org_id: string | null;
+  run_id: string | null;
+  execution_id: string | null;
+  payload: string;
+  due_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  /** Grows on every claim: a worker whose lease expired finds its fenced writes match nothing. */
+  fence: number;
+  attempts: number;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  org_id: string;
+  run_id: string | null;
+  execution_id: string | null;
+  to_addr: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  links: string;
+  /** pending | sent | failed (gave up after retries) | held (no SMTP configured: kept for the outbox viewer) */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  message_id: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface NotificationsTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  kind: string;
+  run_id: string | null;
+  message: string;
+  created_at: number;
+  read_at: number | null;
+}
+
 export interface DB {
+  runs: RunsTable;
+  phase_executions: PhaseExecutionsTable;
+  jobs: JobsTable;
+  outbox: OutboxTable;
+  notifications: NotificationsTable;
   orgs: OrgsTable;
   users: UsersTable;
   memberships: MembershipsTable;
