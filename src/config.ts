@@ -21,6 +21,16 @@ export interface Config {
   relaxedDurability: boolean;
   /** Embedded worker in `serve`. */
   worker: boolean;
+  /** The OpenAI-compatible provider `ai` phases call; without a baseUrl they fail `external_error`. */
+  ai?: AiConfig;
+}
+
+export interface AiConfig {
+  /** e.g. https://api.openai.com/v1 — requests go to `${baseUrl}/chat/completions`. */
+  baseUrl?: string;
+  apiKey?: string;
+  /** Used when an ai phase names no `model`; default gpt-4o-mini. */
+  model?: string;
 }
 
 export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,6 +48,16 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
     relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
     worker: overrides.worker ?? true,
+    ai: overrides.ai ?? aiFromEnv(env),
   };
   return cfg;
+}
+
+function aiFromEnv(env: NodeJS.ProcessEnv): AiConfig | undefined {
+  const ai: AiConfig = {
+    baseUrl: env.FLOWGATE_AI_BASE_URL || undefined,
+    apiKey: env.FLOWGATE_AI_API_KEY || undefined,
+    model: env.FLOWGATE_AI_MODEL || undefined,
+  };
+  return ai.baseUrl || ai.apiKey || ai.model ? ai : undefined;
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Database } from '../store/db.js';
 import type { Config } from '../config.js';
 import { UnauthenticatedError } from '../core/errors.js';
+import type { Engine } from '../runtime/engine.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
 export type SpaceRole = 'editor' | 'viewer';
@@ -21,13 +22,8 @@ export interface AppContext {
   config: Config;
   /** Milliseconds since the epoch; injected so tests can move time. */
   now: () => number;
-  /** Hooks the engine adds (run wake-ups, event fan-out); routes call them after commits. */
-  engine?: EngineHooks;
-}
-
-export interface EngineHooks {
-  /** Called after a commit that made jobs due, so an idle worker picks them up now. */
-  wake(): void;
+  /** The run engine: routes call `wake()` after a commit that made jobs due, and apply manual controls through it. */
+  engine: Engine;
 }
 
 declare module 'fastify' {

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { registerRunCommands } from './runs.js';
 
 /** Commands that talk to a running server over HTTP (runs, approvals, audit). */
-export function registerClientCommands(_program: Command, _deps: { isPostgresUrl(s: string): boolean }) {}
+export function registerClientCommands(program: Command, _deps: { isPostgresUrl(s: string): boolean }) {
+  registerRunCommands(program);
+}

@@ -4,11 +4,12 @@
  */
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { startServer } from '../server.js';
+import { startServer, startWorker } from '../server.js';
 import { openDatabase } from '../store/open.js';
 import { migrate } from '../store/migrate.js';
 import { isPostgresUrl } from '../store/open.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerAuditCommand } from './audit.js';
 
 const program = new Command();
 program.name('flowgate').description('Flowgate: workflow runs, approval gates and audit for content teams.').version('0.1.0');
@@ -48,6 +49,31 @@ program
   });
 
 program
+  .command('worker')
+  .description('run a worker only, with no HTTP server (PostgreSQL: share the database with serve processes)')
+  .addOption(dbOption())
+  .action(async (opts: { db?: string }) => {
+    const config = loadConfig(opts.db ? { db: opts.db } : {});
+    if (!config.db || !isPostgresUrl(config.db)) {
+      console.error('flowgate: a separate worker needs PostgreSQL (--db postgres://… or DATABASE_URL); with SQLite, `flowgate serve` runs the only worker.');
+      process.exit(1);
+    }
+    let w;
+    try {
+      w = await startWorker(config);
+    } catch (err) {
+      console.error(`flowgate: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    const stop = async () => {
+      await w.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+  });
+
+program
   .command('migrate')
   .description('bring the store schema up to date (serve and worker also do this at start)')
   .addOption(dbOption())
@@ -64,6 +90,7 @@ program
     }
   });
 
+registerAuditCommand(program);
 registerClientCommands(program, { isPostgresUrl });
 
 await program.parseAsync(process.argv);

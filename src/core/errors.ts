@@ -14,10 +14,10 @@ export class FlowgateError extends Error {
   }
 }
 
-/** Bad input; `details` lists each bad field by path. */
+/** Bad input; `details` lists each bad field by path. `code` names the kind (default invalid_input). */
 export class InvalidInputError extends FlowgateError {
-  constructor(message: string, details?: Array<{ path: string; message: string }>) {
-    super('invalid_input', message, { details });
+  constructor(message: string, details?: Array<{ path: string; message: string }>, code = 'invalid_input') {
+    super(code, message, { details });
   }
 }
 

@@ -254,4 +254,59 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    id: 3,
+    name: 'approval gates, decisions, guest links, instance secrets',
+    statements: (d) => {
+      const { time } = t(d);
+      return [
+        `CREATE TABLE gate_approvers (
+          execution_id TEXT NOT NULL REFERENCES phase_executions(id),
+          approver_key TEXT NOT NULL,
+          run_id TEXT NOT NULL,
+          user_id TEXT,
+          email TEXT,
+          added_by TEXT NOT NULL,
+          created_at ${time} NOT NULL,
+          PRIMARY KEY (execution_id, approver_key))`,
+        `CREATE TABLE gate_decisions (
+          id TEXT PRIMARY KEY,
+          org_id TEXT NOT NULL,
+          run_id TEXT NOT NULL,
+          execution_id TEXT NOT NULL REFERENCES phase_executions(id),
+          approver_key TEXT NOT NULL,
+          user_id TEXT,
+          email TEXT,
+          decision TEXT NOT NULL,
+          comment TEXT,
+          target_version INTEGER,
+          via TEXT NOT NULL,
+          counts INTEGER NOT NULL,
+          created_at ${time} NOT NULL)`,
+        // One counting decision per approver per gate execution; a decision that stopped
+        // counting (the target changed) does not block a fresh one.
+        `CREATE UNIQUE INDEX gate_decisions_one_counting ON gate_decisions (execution_id, approver_key) WHERE counts = 1`,
+        `CREATE INDEX gate_decisions_run ON gate_decisions (run_id, id)`,
+        `CREATE TABLE guest_links (
+          id TEXT PRIMARY KEY,
+          token_hash TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL,
+          org_id TEXT NOT NULL,
+          run_id TEXT NOT NULL,
+          execution_id TEXT NOT NULL,
+          phase_id TEXT NOT NULL,
+          email TEXT NOT NULL,
+          target_type TEXT,
+          target_id TEXT,
+          expires_at ${time} NOT NULL,
+          used_at ${time},
+          closed_at ${time},
+          created_at ${time} NOT NULL)`,
+        `CREATE INDEX guest_links_run ON guest_links (run_id)`,
+        `CREATE TABLE instance_settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL)`,
+      ];
+    },
+  },
 ];

@@ -244,7 +244,64 @@ export interface NotificationsTable {
   read_at: number | null;
 }
 
+export interface GateApproversTable {
+  execution_id: string;
+  /** "user:<id>" or "email:<address>" */
+  approver_key: string;
+  run_id: string;
+  user_id: string | null;
+  email: string | null;
+  /** definition | escalation */
+  added_by: string;
+  created_at: number;
+}
+
+export interface GateDecisionsTable {
+  id: string;
+  org_id: string;
+  run_id: string;
+  execution_id: string;
+  approver_key: string;
+  user_id: string | null;
+  email: string | null;
+  decision: 'approve' | 'deny';
+  comment: string | null;
+  target_version: number | null;
+  /** app | link | api */
+  via: string;
+  /** 1 while it counts; 0 once the target changed after it (resetOnEdit). */
+  counts: number;
+  created_at: number;
+}
+
+export interface GuestLinksTable {
+  id: string;
+  token_hash: string;
+  /** approval (may decide) | share (view and comment) */
+  kind: string;
+  org_id: string;
+  run_id: string;
+  execution_id: string;
+  phase_id: string;
+  email: string;
+  target_type: 'content' | 'task' | null;
+  target_id: string | null;
+  expires_at: number;
+  used_at: number | null;
+  closed_at: number | null;
+  created_at: number;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface DB {
+  gate_approvers: GateApproversTable;
+  gate_decisions: GateDecisionsTable;
+  guest_links: GuestLinksTable;
+  instance_settings: InstanceSettingsTable;
   runs: RunsTable;
   phase_executions: PhaseExecutionsTable;
   jobs: JobsTable;

@@ -1,5 +1,11 @@
 /** Resource route modules, registered in order by buildApp. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { auditRoutes } from './audit.js';
+import { workflowRoutes } from './workflows.js';
+import { targetRoutes } from './targets.js';
+import { outboxRoutes } from './outbox.js';
+import { runRoutes } from './runs.js';
+import { notificationRoutes } from './notifications.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes];

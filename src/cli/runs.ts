@@ -1,0 +1,284 @@
+/**
+ * `flowgate runs …`: list, inspect, start and control workflow runs through a running
+ * server's HTTP API (API.md "Runs"). The server is `--url` or FLOWGATE_URL (default
+ * http://127.0.0.1:3000); the token is `--token` or FLOWGATE_TOKEN. Every command prints
+ * something readable, or the API's JSON with `--json`; an error prints the API's message
+ * and exits 1.
+ */
+import { Option, type Command } from 'commander';
+import { ApiError, FlowgateClient, resolveConnection } from './http-client.js';
+
+interface PhaseView {
+  phaseId: string;
+  type: string;
+  attempt: number;
+  status: string;
+  error: { code: string; message: string } | null;
+  waitingFor?: string | null;
+  wakeAt?: string | null;
+  skippedBy?: string | null;
+  skipReason?: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface RunView {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  spaceId: string;
+  status: string;
+  outcome: string | null;
+  target: { type: string; id: string; version: number } | null;
+  trigger: { type: string; by?: string } & Record<string, unknown>;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  currentPhaseId: string | null;
+  queuePosition: number | null;
+  waitingFor: string | null;
+  rerunOf: string | null;
+  error: { phaseId: string; code: string; message: string } | null;
+  phases: PhaseView[];
+}
+
+interface ConnOpts {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// Formatting (pure, exported for tests)
+
+/** 12ms, 1.5s, 2m 05s, 3h 04m. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** An ISO time as `2030-01-31 09:00:00Z`, or a dash. */
+function time(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function statusWithOutcome(run: Pick<RunView, 'status' | 'outcome' | 'waitingFor'>): string {
+  if (run.outcome) return `${run.status} (${run.outcome})`;
+  if (run.waitingFor) return `${run.status} (${run.waitingFor.replace('_', ' ')})`;
+  return run.status;
+}
+
+function targetLabel(t: RunView['target']): string {
+  return t ? `${t.type}:${t.id}` : '—';
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatRunList(items: RunView[]): string {
+  if (!items.length) return 'No runs.';
+  return table(
+    ['ID', 'STATUS', 'PHASE', 'WORKFLOW', 'TARGET', 'CREATED'],
+    items.map((r) => [r.id, statusWithOutcome(r), r.currentPhaseId ?? '—', `${r.workflowId} v${r.workflowVersion}`, targetLabel(r.target), time(r.createdAt)]),
+  );
+}
+
+/** One line per phase attempt: phase, type, attempt, status, duration, and what went wrong or why it was skipped. */
+export function formatTimeline(phases: PhaseView[]): string {
+  if (!phases.length) return '  (no phase has started yet)';
+  const rows = phases.map((p, i) => {
+    let note = '';
+    if (p.error) note = `${p.error.code}: ${p.error.message}`;
+    else if (p.status === 'skipped') note = `skipped by ${p.skippedBy ?? 'someone'}${p.skipReason ? ` — ${p.skipReason}` : ''}`;
+    else if (p.status === 'waiting') note = p.waitingFor === 'wait' && p.wakeAt ? `waiting until ${time(p.wakeAt)}` : `waiting for ${p.waitingFor ?? 'something'}`;
+    const duration = p.durationMs !== null ? formatDuration(p.durationMs) : p.startedAt && !p.endedAt ? `${formatDuration(Date.now() - Date.parse(p.startedAt))}…` : '—';
+    return [`${i + 1}.`, p.phaseId, p.type, `#${p.attempt}`, p.status, duration, note];
+  });
+  return table(['', 'PHASE', 'TYPE', 'TRY', 'STATUS', 'TIME', ''], rows)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+export function formatRun(run: RunView): string {
+  const lines = [`Run ${run.id}: ${statusWithOutcome(run)}`];
+  const kv = (k: string, v: string) => lines.push(`  ${k.padEnd(10)}${v}`);
+  kv('workflow', `${run.workflowId} v${run.workflowVersion} (space ${run.spaceId})`);
+  kv('target', run.target ? `${targetLabel(run.target)} (version ${run.target.version} at start)` : 'none');
+  kv('trigger', `${run.trigger.type}${run.trigger.by ? ` by ${run.trigger.by}` : ''}`);
+  if (run.rerunOf) kv('rerun of', run.rerunOf);
+  const took = run.startedAt && run.endedAt ? ` (took ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))})` : '';
+  kv('times', `created ${time(run.createdAt)} · started ${time(run.startedAt)} · ended ${time(run.endedAt)}${took}`);
+  if (run.currentPhaseId && !run.endedAt) kv('now at', run.currentPhaseId);
+  if (run.queuePosition !== null && run.queuePosition !== undefined) kv('queue', `position ${run.queuePosition}`);
+  if (run.error) kv('error', `${run.error.phaseId}: ${run.error.code} — ${run.error.message}`);
+  lines.push('', 'Timeline', formatTimeline(run.phases));
+  return lines.join('\n');
+}
+
+/** `content:ID` or `task:ID`. */
+export function parseTarget(s: string): { type: 'content' | 'task'; id: string } {
+  const m = /^(content|task):(.+)$/.exec(s.trim());
+  if (!m) throw new UsageError(`--target must look like content:<id> or task:<id>, not ${JSON.stringify(s)}`);
+  return { type: m[1] as 'content' | 'task', id: m[2]! };
+}
+
+export function parseInput(s: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch (err) {
+    throw new UsageError(`--input is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--input must be a JSON object, such as {"campaign": "spring"}');
+  return v as Record<string, unknown>;
+}
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------------
+// Commands
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'the Flowgate server (env FLOWGATE_URL, default http://127.0.0.1:3000)'))
+    .addOption(new Option('--token <token>', 'an API token (env FLOWGATE_TOKEN)'));
+}
+
+/** Wraps an action: builds the client, prints errors as `flowgate: <message>` and sets exit code 1. */
+function act<A extends string[]>(fn: (client: FlowgateClient, opts: ConnOpts & Record<string, any>, ...args: A) => Promise<void>) {
+  return async (...all: unknown[]) => {
+    const cmd = all[all.length - 1] as Command;
+    const opts = cmd.optsWithGlobals() as ConnOpts & Record<string, any>;
+    const args = all.slice(0, -2) as A;
+    try {
+      await fn(new FlowgateClient(resolveConnection(opts)), opts, ...args);
+    } catch (err) {
+      if (!(err instanceof ApiError) && !(err instanceof UsageError)) throw err;
+      console.error(`flowgate: ${err.message}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+const out = (opts: ConnOpts, value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
+const enc = encodeURIComponent;
+
+export function registerRunCommands(program: Command): void {
+  const runs = program.commands.find((c) => c.name() === 'runs') ?? program.command('runs').description('list, inspect, start and control workflow runs on a running server');
+
+  connectionOptions(runs.command('list'))
+    .description("runs across your spaces, newest first")
+    .option('--status <status>', 'only runs in this status: triggered, active, waiting, completed, failed or cancelled')
+    .option('--outcome <outcome>', 'only completed runs with this outcome: succeeded or denied')
+    .option('--workflow <id>', 'only runs of this workflow')
+    .option('--space <id>', 'only runs in this space')
+    .option('--limit <n>', 'at most this many runs (default 50, max 500)')
+    .option('--cursor <cursor>', 'the page after this cursor (printed under a full page)')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts) => {
+        const page = await client.get<{ items: RunView[]; nextCursor: string | null }>('/api/runs', {
+          status: opts.status,
+          outcome: opts.outcome,
+          workflowId: opts.workflow,
+          spaceId: opts.space,
+          limit: opts.limit,
+          cursor: opts.cursor,
+        });
+        out(opts, page, () => formatRunList(page.items) + (page.nextCursor ? `\n\nMore runs: add --cursor ${page.nextCursor}` : ''));
+      }),
+    );
+
+  connectionOptions(runs.command('show').argument('<run>', 'run id'))
+    .description('a run and its timeline: one line per phase attempt with status, duration and error')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, id) => {
+        const run = await client.get<RunView>(`/api/runs/${enc(id)}`);
+        out(opts, run, () => formatRun(run));
+      }),
+    );
+
+  connectionOptions(runs.command('start').argument('<workflow>', 'workflow id'))
+    .description("start a run of the workflow's current version")
+    .option('--target <type:id>', 'what the run works on: content:<id> or task:<id>')
+    .option('--input <json>', 'the run input, a JSON object')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, workflowId) => {
+        const body: Record<string, unknown> = {};
+        if (opts.target) body.target = parseTarget(opts.target);
+        if (opts.input !== undefined) body.input = parseInput(opts.input);
+        const run = await client.post<RunView>(`/api/workflows/${enc(workflowId)}/runs`, body);
+        out(opts, run, () => `Started run ${run.id} (${run.status}) of workflow ${run.workflowId} v${run.workflowVersion}${run.target ? ` on ${targetLabel(run.target)} v${run.target.version}` : ''}.`);
+      }),
+    );
+
+  connectionOptions(runs.command('cancel').argument('<run>', 'run id'))
+    .description('cancel an unfinished run: its current phase stops and no later phase starts')
+    .option('--reason <text>', 'why, for the audit log')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, id) => {
+        const run = await client.post<RunView>(`/api/runs/${enc(id)}/cancel`, opts.reason ? { reason: opts.reason } : {});
+        const phase = run.phases.find((p) => p.status === 'cancelled');
+        out(opts, run, () => `Cancelled run ${run.id}${phase ? ` at phase ${phase.phaseId}` : ''}.`);
+      }),
+    );
+
+  connectionOptions(runs.command('retry').argument('<run>', 'run id'))
+    .description('continue a failed run with a new attempt of the phase that failed')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, id) => {
+        const run = await client.post<RunView>(`/api/runs/${enc(id)}/retry`);
+        const last = [...run.phases].reverse().find((p) => p.phaseId === run.currentPhaseId) ?? run.phases[run.phases.length - 1];
+        out(opts, run, () => `Retrying run ${run.id}${last ? `: phase ${last.phaseId}, attempt ${last.attempt}` : ''} (${run.status}).`);
+      }),
+    );
+
+  connectionOptions(runs.command('rerun').argument('<run>', 'a finished run id'))
+    .description("start a new run like a finished one, on the workflow's current version")
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, id) => {
+        const run = await client.post<RunView>(`/api/runs/${enc(id)}/rerun`);
+        out(opts, run, () => `Started run ${run.id} (${run.status}), a re-run of ${run.rerunOf}, on workflow ${run.workflowId} v${run.workflowVersion}.`);
+      }),
+    );
+
+  connectionOptions(runs.command('skip').argument('<run>', 'run id').argument('<phase>', 'the id of the active or waiting phase'))
+    .description('skip the active or waiting phase (wait, approval, http, ai, notify); the run moves on')
+    .requiredOption('--reason <text>', 'why, recorded with the skip')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, id, phaseId) => {
+        const run = await client.post<RunView>(`/api/runs/${enc(id)}/phases/${enc(phaseId)}/skip`, { reason: opts.reason });
+        out(opts, run, () => `Skipped phase ${phaseId} of run ${run.id}; the run is ${statusWithOutcome(run)}.`);
+      }),
+    );
+
+  connectionOptions(runs.command('delete').argument('<run>', 'a finished run id'))
+    .description('hide a finished run from lists and pages (its audit trail stays)')
+    .action(
+      act(async (client, _opts, id) => {
+        await client.delete(`/api/runs/${enc(id)}`);
+        console.log(`Deleted run ${id}.`);
+      }),
+    );
+}

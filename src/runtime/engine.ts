@@ -1,0 +1,85 @@
+/**
+ * The engine as the rest of the server sees it: starts and stops the worker, the mailer and
+ * the notifier, and applies manual controls (cancel, skip, retry) through the same guarded
+ * transition path the worker uses.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { RunEvent } from '../core/decide.js';
+import { ConflictError } from '../core/errors.js';
+import { MailDelivery } from '../mail/delivery.js';
+import type { Database } from '../store/db.js';
+import { LocalNotifier, PgNotifier, type Notifier } from './notifier.js';
+import { applyEvent } from './transition.js';
+import { Worker } from './worker.js';
+
+export interface EngineOptions {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  now: () => number;
+  /** Run a worker in this process (the default for `serve`). */
+  worker: boolean;
+}
+
+export class Engine {
+  readonly notifier: Notifier;
+  readonly worker: Worker | null;
+  readonly mail: MailDelivery | null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly o: EngineOptions) {
+    this.notifier = o.db.dialect === 'postgres' && o.config.db ? new PgNotifier(o.config.db, o.logger) : new LocalNotifier();
+    this.worker = o.worker ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier }) : null;
+    this.mail = o.worker
+      ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner })
+      : null;
+  }
+
+  async start() {
+    if (this.o.db.dialect === 'sqlite') {
+      // One process owns a SQLite file: any lease found at start belongs to a process that died.
+      await this.o.db.k.updateTable('jobs').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null).execute();
+    }
+    await this.notifier.start();
+    this.unsubscribe = this.notifier.onJobsDue(() => {
+      this.worker?.wake();
+      this.mail?.wake();
+    });
+    this.worker?.start();
+    this.mail?.start();
+  }
+
+  private stopHooks: Array<() => void> = [];
+
+  /** Long-lived responses (SSE) register here to be ended when the server stops. */
+  onStop(fn: () => void) {
+    this.stopHooks.push(fn);
+  }
+
+  async stop() {
+    for (const fn of this.stopHooks.splice(0)) fn();
+    this.unsubscribe?.();
+    await this.worker?.stop();
+    await this.mail?.stop();
+    await this.notifier.stop();
+  }
+
+  /** After a commit that made jobs due (a new run, an outbox row). */
+  wake() {
+    this.worker?.wake();
+    this.mail?.wake();
+    this.notifier.jobsDue();
+  }
+
+  /** Applies a manual control to a run; a refusal is a 409 with the core's reason. */
+  async control(runId: string, event: RunEvent) {
+    const applied = await this.o.db.tx((trx) => applyEvent(trx, this.o.db, runId, event, this.o.now()));
+    if (!applied) throw new ConflictError(`Run ${runId} does not exist.`);
+    if (!applied.decision.ok) throw new ConflictError(applied.decision.message);
+    for (const id of applied.aborts) this.worker?.abort(id);
+    this.notifier.runChanged(runId, applied.row.org_id);
+    if (applied.wake) this.wake();
+    return applied;
+  }
+}

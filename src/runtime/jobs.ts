@@ -1,0 +1,98 @@
+/**
+ * Jobs are the work queue and the timers: a row with a kind, a run, and a `due_at`. Workers
+ * claim due jobs in batches with a lease; each claim bumps `fence`, and a job is completed
+ * only by a delete that names the fence it was claimed with, so a worker whose lease
+ * expired (and whose job another worker took) writes nothing.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Database, Executor } from '../store/db.js';
+import { newId } from '../store/ids.js';
+import type { DB, JobsTable } from '../store/schema.js';
+import { IllegalStateError } from '../core/errors.js';
+
+export type JobKind = 'run.start' | 'phase.execute' | 'timer';
+
+export interface NewJob {
+  kind: JobKind;
+  orgId: string | null;
+  runId: string | null;
+  executionId?: string | null;
+  payload?: Record<string, unknown>;
+  dueAt: number;
+}
+
+export type Job = JobsTable;
+
+export class LeaseLostError extends IllegalStateError {
+  constructor(jobId: string) {
+    super(`The lease on job ${jobId} expired and another worker took it; this worker's result was discarded.`);
+  }
+}
+
+export async function enqueueJobs(trx: Executor, jobs: NewJob[], now: number): Promise<void> {
+  if (!jobs.length) return;
+  await trx
+    .insertInto('jobs')
+    .values(
+      jobs.map((j) => ({
+        id: newId(),
+        kind: j.kind,
+        org_id: j.orgId,
+        run_id: j.runId,
+        execution_id: j.executionId ?? null,
+        payload: JSON.stringify(j.payload ?? {}),
+        due_at: j.dueAt,
+        lease_owner: null,
+        lease_until: null,
+        fence: 0,
+        attempts: 0,
+        created_at: now,
+      })),
+    )
+    .execute();
+}
+
+/** Claims up to `limit` due jobs, oldest due first, skipping rows other workers hold. */
+export async function claimJobs(db: Database, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+  const lockClause = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const res = await sql<Job>`
+    UPDATE jobs SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, fence = fence + 1, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})
+      ORDER BY due_at, id
+      LIMIT ${limit}
+      ${lockClause}
+    )
+    RETURNING *`.execute(db.k);
+  return res.rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1));
+}
+
+/** Deletes a finished job; throws LeaseLostError when its fence moved on (another worker has it). */
+export async function completeJob(trx: Transaction<DB>, job: Job): Promise<void> {
+  const r = await trx.deleteFrom('jobs').where('id', '=', job.id).where('fence', '=', job.fence).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) throw new LeaseLostError(job.id);
+}
+
+/** Gives a job back to the queue (due again at `dueAt`), if this worker still holds it. */
+export async function releaseJob(db: Executor, job: Job, dueAt: number): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ lease_owner: null, lease_until: null, due_at: dueAt })
+    .where('id', '=', job.id)
+    .where('fence', '=', job.fence)
+    .execute();
+}
+
+export async function extendLease(db: Executor, job: Job, until: number): Promise<boolean> {
+  const r = await db.updateTable('jobs').set({ lease_until: until }).where('id', '=', job.id).where('fence', '=', job.fence).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** When the next job becomes claimable: its due time, or the end of the lease someone holds on it. */
+export async function nextDueAt(db: Executor, now: number): Promise<number | null> {
+  const free = await db.selectFrom('jobs').select((eb) => eb.fn.min('due_at').as('t')).where('lease_until', 'is', null).executeTakeFirst();
+  const leased = await db.selectFrom('jobs').select((eb) => eb.fn.min('lease_until').as('t')).where('lease_until', '>=', now).executeTakeFirst();
+  const times = [free?.t, leased?.t].filter((t) => t != null).map(Number);
+  return times.length ? Math.min(...times) : null;
+}

@@ -1,0 +1,90 @@
+/**
+ * Applies one event to one run inside a transaction: read the run (locked on PostgreSQL),
+ * `decide()`, write the new state guarded by the old one, turn commands into job rows, and
+ * append the audit events — all in the caller's transaction. Effects that must wait for the
+ * commit (aborting a running phase, waking workers) are returned as `afterCommit`.
+ */
+import { sql, type Transaction } from 'kysely';
+import { appendAudit } from '../audit/log.js';
+import { decide, type Decision, type RunEvent, type RunState } from '../core/decide.js';
+import type { Phase } from '../definitions/index.js';
+import type { Database, Executor } from '../store/db.js';
+import { newId } from '../store/ids.js';
+import type { DB } from '../store/schema.js';
+import { enqueueJobs, type NewJob } from './jobs.js';
+import { loadRun, saveRunState, type RunRow } from './run-store.js';
+
+export interface Applied {
+  decision: Decision;
+  row: RunRow;
+  state: RunState;
+  /** Execution ids whose running handler must be aborted once this commits. */
+  aborts: string[];
+  /** True when due jobs were enqueued: idle workers should be woken after the commit. */
+  wake: boolean;
+}
+
+const versionCache = new Map<string, Phase[]>();
+
+/** The phases of a workflow version. Versions are immutable, so they are cached forever. */
+export async function versionPhases(db: Executor, workflowId: string, version: number): Promise<Phase[]> {
+  const key = `${workflowId}@${version}`;
+  const hit = versionCache.get(key);
+  if (hit) return hit;
+  const row = await db.selectFrom('workflow_versions').select('definition').where('workflow_id', '=', workflowId).where('version', '=', version).executeTakeFirstOrThrow();
+  const phases = (JSON.parse(row.definition) as { phases: Phase[] }).phases;
+  if (versionCache.size > 5000) versionCache.clear();
+  versionCache.set(key, phases);
+  return phases;
+}
+
+export function actorOf(event: RunEvent): string {
+  return 'by' in event && event.by ? event.by : 'system';
+}
+
+export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, now: number): Promise<Applied | null> {
+  if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
+  const loaded = await loadRun(trx, runId);
+  if (!loaded) return null;
+  const { row, state } = loaded;
+  const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
+  const decision = decide(phases, state, event, { now, newId });
+  if (!decision.ok) return { decision, row, state, aborts: [], wake: false };
+
+  const rev = await saveRunState(trx, row, state, decision.state, now);
+  const jobs: NewJob[] = [];
+  const aborts: string[] = [];
+  for (const c of decision.commands) {
+    switch (c.type) {
+      case 'execute':
+        jobs.push({ kind: 'phase.execute', orgId: row.org_id, runId, executionId: c.executionId, dueAt: now });
+        break;
+      case 'schedule_timer':
+        jobs.push({ kind: 'timer', orgId: row.org_id, runId, executionId: c.executionId, dueAt: c.dueAt });
+        break;
+      case 'cancel_timers':
+        await trx.deleteFrom('jobs').where('run_id', '=', runId).where('kind', '=', 'timer').execute();
+        break;
+      case 'abort':
+        // A queued execute job for it is dropped when claimed (its execution is no longer running).
+        aborts.push(c.executionId);
+        break;
+      case 'close_links':
+        // Approval links die with their gate; share links (view and comment) live until they expire.
+        await trx.updateTable('guest_links').set({ closed_at: now }).where('run_id', '=', runId).where('kind', '=', 'approval').where('closed_at', 'is', null).execute();
+        break;
+      default: {
+        const never: never = c;
+        throw new Error(`unknown command ${(never as { type: string }).type}`);
+      }
+    }
+  }
+  await enqueueJobs(trx, jobs, now);
+  const actor = actorOf(event);
+  await appendAudit(
+    trx,
+    db.dialect,
+    decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
+  );
+  return { decision, row: { ...row, rev }, state: decision.state, aborts, wake: jobs.some((j) => j.dueAt <= now) };
+}

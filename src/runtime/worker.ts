@@ -1,0 +1,284 @@
+/**
+ * The worker: claims due jobs with leases, runs them, and applies their results through
+ * `applyEvent`. Jobs run concurrently (a run never waits on another run's slow phase);
+ * `tx` phases run inside their transition's transaction, `io` phases outside with an
+ * AbortSignal and a lease heartbeat. An idle worker sleeps until the next due job, a wake()
+ * (same process), or a NOTIFY (PostgreSQL, other processes).
+ */
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { RunEvent } from '../core/decide.js';
+import { FlowgateError } from '../core/errors.js';
+import type { Phase, Scope } from '../definitions/index.js';
+import { handlerFor } from '../phases/index.js';
+import type { PhaseContext, PhaseResult } from '../phases/types.js';
+import { PhaseError } from '../phases/types.js';
+import type { Database, Executor } from '../store/db.js';
+import { getTarget, type Target } from '../store/targets.js';
+import { claimJobs, completeJob, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
+import { loadRun, type RunRow } from './run-store.js';
+import type { RunState } from '../core/decide.js';
+import { applyEvent, versionPhases, type Applied } from './transition.js';
+import type { Notifier } from './notifier.js';
+
+export interface WorkerOptions {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  now: () => number;
+  notifier: Notifier;
+  concurrency?: number;
+  batchSize?: number;
+  idleMs?: number;
+}
+
+const MAX_PHASE_ATTEMPTS = 5;
+
+export class Worker {
+  readonly owner = `worker-${crypto.randomBytes(6).toString('hex')}`;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private inFlight = new Set<Promise<void>>();
+  private aborts = new Map<string, AbortController>();
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private woken = false;
+  private readonly concurrency: number;
+  private readonly batchSize: number;
+  private readonly idleMs: number;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.concurrency = o.concurrency ?? 32;
+    this.batchSize = o.batchSize ?? 32;
+    this.idleMs = o.idleMs ?? 1000;
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, waits for jobs in flight to finish, and returns. */
+  async stop() {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  wake() {
+    this.woken = true;
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      this.sleeper.resolve();
+      this.sleeper = null;
+    }
+  }
+
+  /** Aborts a phase running in this process (cancel or skip); other processes notice at their next heartbeat. */
+  abort(executionId: string) {
+    this.aborts.get(executionId)?.abort(new PhaseError('internal', 'The run was cancelled or the phase was skipped.'));
+  }
+
+  private async run() {
+    while (this.running) {
+      this.woken = false;
+      const free = this.concurrency - this.inFlight.size;
+      let jobs: Job[] = [];
+      if (free > 0) {
+        try {
+          jobs = await claimJobs(this.o.db, this.owner, this.o.now(), this.o.config.leaseMs, Math.min(free, this.batchSize));
+        } catch (err) {
+          this.o.logger.error({ err }, 'claiming jobs failed');
+        }
+      }
+      for (const job of jobs) {
+        const p = this.process(job).finally(() => {
+          this.inFlight.delete(p);
+          this.wake();
+        });
+        this.inFlight.add(p);
+      }
+      if (jobs.length > 0 && jobs.length === Math.min(free, this.batchSize)) continue;
+      if (this.woken || !this.running) continue;
+      const delay = free > 0 ? await this.untilNextDue() : this.idleMs;
+      if (this.woken || !this.running) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.sleeper = null;
+          resolve();
+        }, delay);
+        this.sleeper = { timer, resolve };
+      });
+    }
+  }
+
+  /** How long to sleep: until the next job falls due, at most idleMs (other processes add jobs too). */
+  private async untilNextDue(): Promise<number> {
+    try {
+      const due = await nextDueAt(this.o.db.k, this.o.now());
+      return due === null ? this.idleMs : Math.max(0, Math.min(this.idleMs, due - this.o.now()));
+    } catch {
+      return this.idleMs;
+    }
+  }
+
+  private async process(job: Job) {
+    try {
+      switch (job.kind) {
+        case 'run.start':
+          await this.transition(job, { type: 'start' });
+          break;
+        case 'timer':
+          await this.transition(job, { type: 'timer_fired', executionId: job.execution_id! });
+          break;
+        case 'phase.execute':
+          await this.executePhase(job);
+          break;
+        default:
+          this.o.logger.error({ job: job.id, kind: job.kind }, 'unknown job kind; dropping it');
+          await this.o.db.tx((trx) => completeJob(trx, job));
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.o.logger.warn({ job: job.id }, err.message);
+        return;
+      }
+      if (job.kind === 'phase.execute' && job.attempts >= MAX_PHASE_ATTEMPTS) {
+        this.o.logger.error({ err, job: job.id, attempts: job.attempts }, 'phase failed repeatedly; failing it');
+        await this.o.db
+          .tx(async (trx) => {
+            const a = await applyEvent(trx, this.o.db, job.run_id!, { type: 'phase_failed', executionId: job.execution_id!, code: 'internal', message: `The phase kept failing: ${(err as Error)?.message ?? err}` }, this.o.now());
+            await completeJob(trx, job);
+            return a;
+          })
+          .then((a) => this.afterCommit(a))
+          .catch((e) => this.o.logger.error({ err: e, job: job.id }, 'recording the failure failed'));
+        return;
+      }
+      // Unexpected (a database error, a bug): put the job back with a backoff; it is retried.
+      const backoff = Math.min(60_000, 500 * 2 ** Math.min(job.attempts, 7));
+      this.o.logger.error({ err, job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed; will retry');
+      await releaseJob(this.o.db.k, job, this.o.now() + backoff).catch(() => {});
+    }
+  }
+
+  /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
+  private async transition(job: Job, event: RunEvent) {
+    const applied = await this.o.db.tx(async (trx) => {
+      const a = job.run_id ? await applyEvent(trx, this.o.db, job.run_id, event, this.o.now()) : null;
+      await completeJob(trx, job);
+      return a;
+    });
+    this.afterCommit(applied);
+  }
+
+  private afterCommit(applied: Applied | null) {
+    if (!applied || !applied.decision.ok) return;
+    for (const id of applied.aborts) this.abort(id);
+    this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
+    // Also wakes the mailer: a phase may have written outbox rows in this transaction.
+    this.o.notifier.jobsDue();
+  }
+
+  private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
+    const exec = state.phases.find((p) => p.id === executionId);
+    if (!exec || exec.status !== 'running') return null;
+    const phases = await versionPhases(q, row.workflow_id, row.workflow_version);
+    const spec = phases[exec.index] as Phase;
+    let target: Target | null = null;
+    let targetDeleted = false;
+    if (row.target_type && row.target_id) {
+      const t = await getTarget(q, row.org_id, row.target_type, row.target_id, { includeDeleted: true });
+      targetDeleted = !t || Boolean((t as { deletedAt?: unknown }).deletedAt);
+      target = targetDeleted ? null : t;
+    }
+    const outputs: Record<string, { output?: unknown }> = {};
+    for (const p of state.phases) if (p.status === 'succeeded') outputs[p.phaseId] = { output: p.output };
+    const scope: Scope = {
+      target: target as Record<string, unknown> | null,
+      phases: outputs,
+      input: JSON.parse(row.input),
+      run: { id: row.id, workflowId: row.workflow_id, startedBy: row.started_by, createdAt: new Date(row.created_at).toISOString() },
+    };
+    return { spec, phases, run: row, exec, target, targetDeleted, scope, now: this.o.now(), signal, db: this.o.db, config: this.o.config };
+  }
+
+  private async executePhase(job: Job) {
+    const executionId = job.execution_id!;
+    const handler = handlerFor(((await loadRun(this.o.db.k, job.run_id!))?.state.phases.find((p) => p.id === executionId)?.type) ?? '');
+    const controller = new AbortController();
+    this.aborts.set(executionId, controller);
+    try {
+      if (handler.mode === 'tx') {
+        const applied = await this.o.db.tx(async (trx) => {
+          const loaded = await loadRun(trx, job.run_id!);
+          const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
+          if (!ctx) {
+            await completeJob(trx, job);
+            return null;
+          }
+          const result = await safeExecute(() => handler.execute({ ...ctx, trx }));
+          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now());
+          await completeJob(trx, job);
+          return a;
+        });
+        this.afterCommit(applied);
+        return;
+      }
+      const loaded = await loadRun(this.o.db.k, job.run_id!);
+      const ctx = loaded && (await this.context(this.o.db.k, loaded.row, loaded.state, executionId, controller.signal));
+      if (!ctx) {
+        await this.o.db.tx((trx) => completeJob(trx, job));
+        return;
+      }
+      const heartbeat = setInterval(() => void this.heartbeat(job, executionId, controller), Math.max(200, this.o.config.leaseMs / 3));
+      let result: PhaseResult;
+      try {
+        result = await safeExecute(() => handler.execute(ctx));
+      } finally {
+        clearInterval(heartbeat);
+      }
+      await this.transition(job, resultEvent(executionId, result));
+    } finally {
+      this.aborts.delete(executionId);
+    }
+  }
+
+  private async heartbeat(job: Job, executionId: string, controller: AbortController) {
+    try {
+      const held = await extendLease(this.o.db.k, job, this.o.now() + this.o.config.leaseMs);
+      const exec = await this.o.db.k.selectFrom('phase_executions').select('status').where('id', '=', executionId).executeTakeFirst();
+      if (!held || exec?.status !== 'running') controller.abort(new PhaseError('internal', 'The run was cancelled or the phase was skipped.'));
+    } catch (err) {
+      this.o.logger.warn({ err, job: job.id }, 'lease heartbeat failed');
+    }
+  }
+}
+
+/**
+ * A handler's thrown PhaseError keeps its code; another Flowgate error is `internal`. Anything
+ * else (a database error, a bug) propagates: the transaction rolls back and the job is retried
+ * with a backoff, and only after MAX_PHASE_ATTEMPTS is the phase failed `internal`.
+ */
+async function safeExecute(fn: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof PhaseError) return { kind: 'failed', code: err.code, message: err.message };
+    if (err instanceof FlowgateError) return { kind: 'failed', code: 'internal', message: err.message };
+    throw err;
+  }
+}
+
+export function resultEvent(executionId: string, r: PhaseResult): RunEvent {
+  switch (r.kind) {
+    case 'succeeded':
+      return { type: 'phase_succeeded', executionId, input: r.input, output: r.output, next: r.next, targetVersion: r.targetVersion };
+    case 'failed':
+      return { type: 'phase_failed', executionId, input: r.input, code: r.code, message: r.message };
+    case 'waiting':
+      return { type: 'phase_waiting', executionId, input: r.input, waitingFor: r.waitingFor, wakeAt: r.wakeAt, output: r.output };
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The store contract: the same cases over SQLite and PostgreSQL, on real databases, through
+ * the store layer only (no HTTP). What one dialect does, the other must do the same way.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit, GENESIS_HASH, type AuditInput } from '../src/audit/log.js';
+import { verifyAuditChain } from '../src/audit/verify.js';
+import { isUniqueViolation, type Database } from '../src/store/db.js';
+import { newId } from '../src/store/ids.js';
+import { getWorkflow, getWorkflowVersion, insertWorkflow, saveWorkflowVersion, setWorkflowEnabled } from '../src/store/workflows.js';
+import { openDatabase } from '../src/store/open.js';
+import { DIALECTS, freshDbUrl } from './helpers/databases.js';
+
+describe.each(DIALECTS)('store contract (%s)', (dialect) => {
+  let db: Database;
+  const now = 1_750_000_000_000;
+
+  async function newOrg(name = 'Org', createdAt = now): Promise<string> {
+    const id = newId();
+    await db.k.insertInto('orgs').values({ id, name, max_active_runs: 100, created_at: createdAt }).execute();
+    return id;
+  }
+
+  beforeAll(async () => {
+    db = await openDatabase({ db: await freshDbUrl(dialect) });
+  });
+  afterAll(async () => db?.close());
+
+  it('reports its dialect', () => {
+    expect(db.dialect).toBe(dialect);
+  });
+
+  it('rolls a transaction back when its function throws, and rethrows that error', async () => {
+    const id = newId();
+    const boom = new Error('boom');
+    await expect(
+      db.tx(async (trx) => {
+        await trx.insertInto('orgs').values({ id, name: 'Ghost', max_active_runs: 100, created_at: now }).execute();
+        expect(await trx.selectFrom('orgs').select('id').where('id', '=', id).executeTakeFirst()).toEqual({ id });
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await db.k.selectFrom('orgs').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
+    // A committed one stays.
+    await db.tx(async (trx) => trx.insertInto('orgs').values({ id, name: 'Real', max_active_runs: 100, created_at: now }).execute());
+    expect(await db.k.selectFrom('orgs').select('name').where('id', '=', id).executeTakeFirst()).toEqual({ name: 'Real' });
+  });
+
+  it('recognises a duplicate key as a unique violation, and nothing else', async () => {
+    const id = await newOrg();
+    const dupPk = await db.k.insertInto('orgs').values({ id, name: 'Again', max_active_runs: 100, created_at: now }).execute().catch((e: unknown) => e);
+    expect(isUniqueViolation(dupPk)).toBe(true);
+
+    const user = { email: 'same@example.com', name: 'A', password_hash: 'x', is_instance_admin: 0, created_at: now };
+    await db.k.insertInto('users').values({ id: newId(), ...user }).execute();
+    const dupUnique = await db.k.insertInto('users').values({ id: newId(), ...user }).execute().catch((e: unknown) => e);
+    expect(isUniqueViolation(dupUnique)).toBe(true);
+
+    const notNull = await db.k
+      .insertInto('orgs')
+      .values({ id: newId(), name: null as unknown as string, max_active_runs: 100, created_at: now })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(notNull).toBeInstanceOf(Error);
+    expect(isUniqueViolation(notNull)).toBe(false);
+    expect(isUniqueViolation(new Error('x'))).toBe(false);
+    expect(isUniqueViolation(null)).toBe(false);
+  });
+
+  it('round-trips BIGINT times and counts as numbers', async () => {
+    const far = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    const id = await newOrg('Far', far);
+    const row = await db.k.selectFrom('orgs').select(['created_at', 'max_active_runs']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.created_at).toBe(far);
+    expect(typeof row.created_at).toBe('number');
+    expect(row.max_active_runs).toBe(100);
+    const nowMs = Date.now();
+    await db.k.updateTable('orgs').set({ created_at: nowMs }).where('id', '=', id).execute();
+    expect((await db.k.selectFrom('orgs').select('created_at').where('id', '=', id).executeTakeFirstOrThrow()).created_at).toBe(nowMs);
+    const range = await db.k.selectFrom('orgs').select('id').where('created_at', '>=', nowMs).where('created_at', '<=', nowMs).execute();
+    expect(range.map((r) => r.id)).toContain(id);
+    const count = await db.k.selectFrom('orgs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(typeof count.n).toBe('number');
+    const max = await sql<{ m: number }>`SELECT MAX(created_at) AS m FROM orgs`.execute(db.k);
+    expect(max.rows[0]!.m).toBe(nowMs);
+  });
+
+  it('appends hash-chained audit events per org, and the verifier agrees', async () => {
+    const a = await newOrg('A');
+    const b = await newOrg('B');
+    const ev = (orgId: string, i: number, extra: Partial<AuditInput> = {}): AuditInput => ({
+      orgId,
+      actor: 'system',
+      action: 'test.event',
+      subject: `thing:${i}`,
+      data: { i, nested: { z: 1, a: [1, 'two', null] } },
+      at: now + i,
+      ...extra,
+    });
+    await db.tx((trx) => appendAudit(trx, db.dialect, [ev(a, 1), ev(b, 1), ev(a, 2)]));
+    await db.tx((trx) => appendAudit(trx, db.dialect, ev(a, 3, { runId: 'run-1' })));
+    // A rolled-back transaction leaves no event and no gap.
+    await db.tx(async (trx) => {
+      await appendAudit(trx, db.dialect, ev(a, 99));
+      throw new Error('undo');
+    }).catch(() => {});
+    await db.tx((trx) => appendAudit(trx, db.dialect, ev(a, 4)));
+
+    const rows = await db.k.selectFrom('audit_events').selectAll().where('org_id', '=', a).orderBy('seq').execute();
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(rows.map((r) => JSON.parse(r.data).i)).toEqual([1, 2, 3, 4]);
+    expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    expect(rows[2]!.run_id).toBe('run-1');
+    expect(typeof rows[0]!.seq).toBe('number');
+    expect(await verifyAuditChain(db.k, a)).toEqual({ ok: true, checked: 4 });
+    expect(await verifyAuditChain(db.k, b)).toEqual({ ok: true, checked: 1 });
+    expect(await verifyAuditChain(db.k, newId())).toEqual({ ok: true, checked: 0 });
+    // Small pages give the same answer.
+    expect(await verifyAuditChain(db.k, a, 1)).toEqual({ ok: true, checked: 4 });
+
+    // Changing any hashed field is caught at that event.
+    await db.k.updateTable('audit_events').set({ actor: 'user:mallory' }).where('org_id', '=', a).where('seq', '=', 3).execute();
+    expect(await verifyAuditChain(db.k, a)).toMatchObject({ ok: false, firstBad: 3, checked: 2 });
+    await db.k.updateTable('audit_events').set({ actor: 'system' }).where('org_id', '=', a).where('seq', '=', 3).execute();
+    await db.k.updateTable('audit_events').set({ at: now + 1000 }).where('org_id', '=', a).where('seq', '=', 2).execute();
+    expect(await verifyAuditChain(db.k, a, 1)).toMatchObject({ ok: false, firstBad: 2 });
+    await db.k.updateTable('audit_events').set({ at: now + 2 }).where('org_id', '=', a).where('seq', '=', 2).execute();
+    await db.k.updateTable('audit_events').set({ data: 'not json' }).where('org_id', '=', a).where('seq', '=', 4).execute();
+    expect(await verifyAuditChain(db.k, a)).toMatchObject({ ok: false, firstBad: 4, reason: expect.stringMatching(/unreadable/) });
+    // Cutting off the newest events leaves a shorter chain that still adds up: the chain alone
+    // cannot tell (compare `checked` with an earlier count to notice).
+    await db.k.deleteFrom('audit_events').where('org_id', '=', a).where('seq', '=', 4).execute();
+    expect(await verifyAuditChain(db.k, a)).toEqual({ ok: true, checked: 3 });
+    // Re-hashing a forged event does not help: the next one no longer links to it.
+    await db.k.updateTable('audit_events').set({ hash: 'f'.repeat(64) }).where('org_id', '=', a).where('seq', '=', 1).execute();
+    expect(await verifyAuditChain(db.k, a)).toMatchObject({ ok: false, firstBad: 1 });
+  });
+
+  it('never forks an org chain when transactions append at once', async () => {
+    const org = await newOrg('Busy');
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        db.tx(async (trx) => {
+          await trx.insertInto('spaces').values({ id: newId(), org_id: org, name: `S${i}`, statuses: '[]', created_at: now }).execute();
+          await appendAudit(trx, db.dialect, { orgId: org, actor: 'system', action: 'space.created', data: { i }, at: now + i });
+        }),
+      ),
+    );
+    const seqs = (await db.k.selectFrom('audit_events').select('seq').where('org_id', '=', org).orderBy('seq').execute()).map((r) => r.seq);
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(await verifyAuditChain(db.k, org)).toEqual({ ok: true, checked: 40 });
+  });
+
+  it('orders uuidv7 ids by creation, so keyset pages come back in creation order', async () => {
+    const org = await newOrg('Keyset');
+    const ids = Array.from({ length: 257 }, () => newId());
+    expect([...ids].sort()).toEqual(ids);
+    const shuffled = [...ids].sort(() => Math.random() - 0.5);
+    await db.k
+      .insertInto('spaces')
+      .values(shuffled.map((id, i) => ({ id, org_id: org, name: `K${i}`, statuses: '[]', created_at: now })))
+      .execute();
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      let q = db.k.selectFrom('spaces').select('id').where('org_id', '=', org);
+      if (after) q = q.where('id', '>', after);
+      const page = await q.orderBy('id').limit(50).execute();
+      if (page.length === 0) break;
+      seen.push(...page.map((r) => r.id));
+      after = page[page.length - 1]!.id;
+    }
+    expect(seen).toEqual(ids);
+    const newestFirst = await db.k.selectFrom('spaces').select('id').where('org_id', '=', org).orderBy('id', 'desc').limit(3).execute();
+    expect(newestFirst.map((r) => r.id)).toEqual(ids.slice(-3).reverse());
+  });
+
+  it('saves workflow versions only from the current one; a stale save writes nothing', async () => {
+    const org = await newOrg('Flows');
+    const spaceId = newId();
+    await db.k.insertInto('spaces').values({ id: spaceId, org_id: org, name: 'S', statuses: '[]', created_at: now }).execute();
+    const id = newId();
+    const def = (body: string) => ({ trigger: { type: 'manual' as const }, phases: [{ id: 'c', type: 'comment' as const, body }] });
+    await db.tx((trx) => insertWorkflow(trx, { id, orgId: org, spaceId, name: 'W', enabled: true, definition: def('one'), webhookSecretHash: null, createdBy: null, now }));
+    const first = await db.tx((trx) => saveWorkflowVersion(trx, { id, expectedVersion: 1, name: 'W2', definition: def('two'), by: null, now: now + 1 }));
+    expect(first).toEqual({ saved: true, version: 2 });
+    const stale = await db.tx((trx) => saveWorkflowVersion(trx, { id, expectedVersion: 1, name: 'W3', definition: def('three'), by: null, now: now + 2 }));
+    expect(stale).toEqual({ saved: false });
+    const wf = await getWorkflow(db.k, org, id);
+    expect(wf).toMatchObject({ version: 2, name: 'W2', enabled: true, phases: def('two').phases, createdAt: now, updatedAt: now + 1 });
+    expect(await getWorkflow(db.k, newId(), id)).toBeUndefined();
+    expect(await getWorkflowVersion(db.k, id, 1)).toMatchObject({ workflowId: id, version: 1, name: 'W', trigger: { type: 'manual' }, phases: def('one').phases });
+    expect(await getWorkflowVersion(db.k, id, 3)).toBeUndefined();
+    expect(await setWorkflowEnabled(db.k, id, false, now + 3)).toBe(true);
+    expect(await setWorkflowEnabled(db.k, id, false, now + 4)).toBe(false);
+    expect((await getWorkflow(db.k, org, id))!.version).toBe(2);
+  });
+});
