@@ -118,7 +118,7 @@ describe('flowgate runs (CLI)', () => {
     expect(show.stdout).toMatch(new RegExp(`target\\s+content:${item.id} \\(version 1 at start\\)`));
     expect(show.stdout).toMatch(new RegExp(`trigger\\s+manual by ${editor.id}`));
     expect(show.stdout).toContain('Timeline');
-    const timeline = show.stdout.split('Timeline\n')[1]!.trim().split('\n');
+    const timeline = show.stdout.split('Timeline\n')[1]!.trimEnd().split('\n').map((l) => l.trim());
     expect(timeline[0]).toMatch(/PHASE\s+TYPE\s+TRY\s+STATUS\s+TIME/);
     expect(timeline.slice(1)).toHaveLength(3);
     expect(timeline[1]).toMatch(/^1\.\s+brief\s+notify\s+#1\s+succeeded\s+\d+(ms|\.\ds)$/);

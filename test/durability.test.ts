@@ -246,12 +246,15 @@ describe('durability: SIGKILL and restart', () => {
       // database settle, note exactly which jobs it holds, then SIGKILL it: those are orphaned.
       const wave2 = await startRuns(api, w, wfs, items.slice(20), kinds.slice(20));
       const started = [...wave1, ...wave2];
+      lap('wave 2 started');
+      let freezes = 0;
       const deadline = Date.now() + 20_000;
       let orphaned: Array<{ id: string; kind: string; run_id: string; lease_until: string }> = [];
       while (Date.now() < deadline && victim!.alive()) {
         const held = await db.query('SELECT count(*)::int AS n FROM jobs WHERE lease_owner = $1 AND lease_until > $2', [victimOwner, Date.now()]);
         if (held.rows[0].n > 0) {
           victim!.child.kill('SIGSTOP');
+          freezes++;
           // A COMMIT the victim sent just before it froze may still be in flight to the server.
           await new Promise((res) => setTimeout(res, 200));
           const r = await db.query('SELECT id, kind, run_id, lease_until FROM jobs WHERE lease_owner = $1 AND lease_until > $2', [victimOwner, Date.now()]);
@@ -265,7 +268,7 @@ describe('durability: SIGKILL and restart', () => {
       }
       await victim!.kill('SIGKILL');
       lap('victim killed');
-      console.log(`PostgreSQL: killed worker ${victimOwner} holding ${orphaned.length} leases (${[...new Set(orphaned.map((j) => j.kind))].join(', ')})`);
+      console.log(`PostgreSQL: killed worker ${victimOwner} holding ${orphaned.length} leases after ${freezes} freezes (${[...new Set(orphaned.map((j) => j.kind))].join(', ')})`);
       expect(orphaned.length, 'the victim never held a lease while the survivor was up').toBeGreaterThan(0);
 
       const runs = await waitAllTerminal(api, w, started.map((s) => s.runId), 30_000);

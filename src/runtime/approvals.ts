@@ -17,7 +17,9 @@ import type { Database, Executor } from '../store/db.js';
 import { isUniqueViolation } from '../store/db.js';
 import { newId } from '../store/ids.js';
 import type { DB, GuestLinksTable } from '../store/schema.js';
-import { getTarget } from '../store/targets.js';
+import { getTarget, type TargetEvent } from '../store/targets.js';
+import { dialectOf } from '../store/dialect.js';
+import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { enqueueJobs, type Job } from './jobs.js';
 import { linkState } from './guest-links.js';
 import { loadRun, type RunRow } from './run-store.js';
@@ -217,4 +219,79 @@ export async function gatesOfRun(q: Executor, run: RunRow) {
         .map((d) => ({ approver: approverLabel(d), decision: d.decision, comment: d.comment, targetVersion: d.target_version, via: d.via, at: new Date(d.created_at).toISOString(), counts: d.counts === 1 })),
     };
   });
+}
+
+function describeChange(field: string, before: unknown, after: unknown): string {
+  const show = (v: unknown) => (v === null || v === undefined ? 'nothing' : typeof v === 'string' ? `"${v.length > 80 ? v.slice(0, 77) + '…' : v}"` : JSON.stringify(v));
+  return `${field}: ${show(before)} → ${show(after)}`;
+}
+
+/**
+ * Target hook: when a target changes while a gate on it waits, decisions made on older
+ * versions stop counting (unless the gate says `resetOnEdit: false`), the approvers who had
+ * decided are told what changed, field by field, and the gate is evaluated again. A guest
+ * whose decision stopped counting gets their link back (it had been used up by the decision).
+ */
+export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetEvent): Promise<void> {
+  if (event.kind !== 'updated') return;
+  const target = event.after;
+  const waiting = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('target_id', '=', target.id)
+    .where('status', '=', 'waiting')
+    .where('waiting_for', '=', 'approval')
+    .execute();
+  if (!waiting.length) return;
+  const dialect = dialectOf(trx);
+  const diff = event.changed.map((f) => describeChange(f, (event.before as unknown as Record<string, unknown>)[f], (target as unknown as Record<string, unknown>)[f]));
+  for (const { id } of waiting) {
+    if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${id} FOR UPDATE`.execute(trx);
+    const loaded = await loadRun(trx, id);
+    if (!loaded) continue;
+    const exec = openExecution(loaded.state);
+    const phases = await versionPhases(trx, loaded.row.workflow_id, loaded.row.workflow_version);
+    const spec = exec ? openGate(phases, exec, exec.phaseId) : null;
+    if (!spec || !exec) continue;
+    const reset = spec.resetOnEdit ?? DEFAULTS.approval.resetOnEdit;
+    const stale = reset
+      ? await trx.selectFrom('gate_decisions').selectAll().where('execution_id', '=', exec.id).where('counts', '=', 1).where('target_version', '<', target.version).execute()
+      : [];
+    if (stale.length) {
+      await trx.updateTable('gate_decisions').set({ counts: 0 }).where('id', 'in', stale.map((d) => d.id)).execute();
+      const users = stale.filter((d) => d.user_id).map((d) => d.user_id!);
+      const message = `"${target.title}" changed after your decision, which no longer counts; please decide again. ${diff.join('; ')}`;
+      if (users.length) {
+        await trx
+          .insertInto('notifications')
+          .values(users.map((u) => ({ id: newId(), org_id: event.orgId, user_id: u, kind: 'approval.reset', run_id: id, message, created_at: event.at, read_at: null })))
+          .execute();
+      }
+      const guestEmails = stale.filter((d) => d.email).map((d) => d.email!);
+      if (guestEmails.length) {
+        await trx.updateTable('guest_links').set({ used_at: null }).where('execution_id', '=', exec.id).where('email', 'in', guestEmails).where('closed_at', 'is', null).execute();
+      }
+      const recipients = [
+        ...(users.length ? await trx.selectFrom('users').select('email').where('id', 'in', users).execute() : []).map((u) => u.email),
+        ...guestEmails,
+      ];
+      for (const to of recipients) {
+        const mail = renderEmail({
+          heading: `"${target.title}" changed after your decision`,
+          paragraphs: ['Your decision no longer counts; please review it again.', ...diff, guestEmails.includes(to) ? 'The review link from your earlier email works again.' : 'Decide again on the run page.'],
+        });
+        await enqueueEmail(trx, { orgId: event.orgId, runId: id, executionId: exec.id, to, subject: `"${target.title}" changed: please review again`, text: mail.text, html: mail.html, links: mail.links, now: event.at });
+      }
+    }
+    const tally = await gateTally(trx, exec.id, spec);
+    await appendAudit(trx, dialect, {
+      orgId: event.orgId,
+      actor: 'system',
+      action: 'gate.reevaluated',
+      subject: `run:${id}`,
+      runId: id,
+      data: { phaseId: spec.id, targetVersion: target.version, changed: event.changed, reset: stale.length, resetOnEdit: reset, tally: { approvals: tally.approvals, denials: tally.denials, approvers: tally.approvers } },
+      at: event.at,
+    });
+  }
 }

@@ -10,8 +10,13 @@ import { ConflictError } from '../core/errors.js';
 import { MailDelivery } from '../mail/delivery.js';
 import type { Database } from '../store/db.js';
 import { LocalNotifier, PgNotifier, type Notifier } from './notifier.js';
-import { applyEvent } from './transition.js';
+import { applyEvent, type Applied } from './transition.js';
 import { Worker } from './worker.js';
+import { onTargetEvent } from '../store/target-hooks.js';
+import { reevaluateGatesOnEdit } from './approvals.js';
+
+// Same-transaction reactions to target changes; stateless, so one registration serves every engine.
+onTargetEvent(reevaluateGatesOnEdit);
 
 export interface EngineOptions {
   db: Database;
@@ -70,6 +75,14 @@ export class Engine {
     this.worker?.wake();
     this.mail?.wake();
     this.notifier.jobsDue();
+  }
+
+  /** What must follow the commit of a transition made outside the worker (a decision, a control). */
+  afterCommit(applied: Applied | null) {
+    if (!applied || !applied.decision.ok) return;
+    for (const id of applied.aborts) this.worker?.abort(id);
+    this.notifier.runChanged(applied.row.id, applied.row.org_id);
+    this.wake();
   }
 
   /** Applies a manual control to a run; a refusal is a 409 with the core's reason. */

@@ -20,6 +20,7 @@ import { claimJobs, completeJob, extendLease, LeaseLostError, nextDueAt, release
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
 import { applyEvent, versionPhases, type Applied } from './transition.js';
+import { gateTimeout } from './approvals.js';
 import type { Notifier } from './notifier.js';
 
 export interface WorkerOptions {
@@ -131,7 +132,7 @@ export class Worker {
           await this.transition(job, { type: 'start' });
           break;
         case 'timer':
-          await this.transition(job, { type: 'timer_fired', executionId: job.execution_id! });
+          await this.timer(job);
           break;
         case 'phase.execute':
           await this.executePhase(job);
@@ -168,6 +169,20 @@ export class Worker {
   private async transition(job: Job, event: RunEvent) {
     const applied = await this.o.db.tx(async (trx) => {
       const a = job.run_id ? await applyEvent(trx, this.o.db, job.run_id, event, this.o.now()) : null;
+      await completeJob(trx, job);
+      return a;
+    });
+    this.afterCommit(applied);
+  }
+
+  /** A wait's timer resumes the run; a gate's timer is its timeout (deny or escalate). */
+  private async timer(job: Job) {
+    const applied = await this.o.db.tx(async (trx) => {
+      const exec = await trx.selectFrom('phase_executions').select(['waiting_for', 'status']).where('id', '=', job.execution_id!).executeTakeFirst();
+      const a =
+        exec?.status === 'waiting' && exec.waiting_for === 'approval'
+          ? await gateTimeout(trx, this.o.db, job, this.o.now(), this.o.config.publicUrl)
+          : await applyEvent(trx, this.o.db, job.run_id!, { type: 'timer_fired', executionId: job.execution_id! }, this.o.now());
       await completeJob(trx, job);
       return a;
     });

@@ -6,6 +6,7 @@ import { workflowRoutes } from './workflows.js';
 import { targetRoutes } from './targets.js';
 import { outboxRoutes } from './outbox.js';
 import { runRoutes } from './runs.js';
+import { approvalRoutes } from './approvals.js';
 import { notificationRoutes } from './notifications.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes];
