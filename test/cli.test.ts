@@ -17,7 +17,7 @@ interface Result {
   stderr: string;
 }
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'a condition'): Promise<T> {
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -53,7 +53,7 @@ describe('flowgate runs (CLI)', () => {
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
       child.on('error', reject);
       child.on('close', (code) => {
         clearTimeout(timer);
@@ -68,7 +68,7 @@ describe('flowgate runs (CLI)', () => {
   const until = (id: string, pred: (r: any) => boolean) => waitFor(async () => {
     const r = await run(id);
     return pred(r) ? r : null;
-  }, 10_000, `run ${id}`);
+  }, 20_000, `run ${id}`);
 
   async function workflow(name: string, phases: unknown[]) {
     const res = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: w.owner.token, body: { name, trigger: { type: 'manual' }, phases } });
@@ -87,13 +87,13 @@ describe('flowgate runs (CLI)', () => {
       { id: 'done', type: 'comment', body: 'Approved: {{input.note}}' },
     ]);
     slow = await workflow('Slow', [
-      { id: 'hold', type: 'wait', duration: '30s' },
+      { id: 'hold', type: 'wait', duration: '10m' }, // long enough for slow CI: each CLI call is a new process
       { id: 'after', type: 'comment', body: 'after the wait' },
     ]);
   });
   afterAll(async () => s?.close());
 
-  it('starts a run, shows its timeline, and lists it', { timeout: 90_000 }, async () => {
+  it('starts a run, shows its timeline, and lists it', { timeout: 300_000 }, async () => {
     const started = await cli(['runs', 'start', signOff, '--target', `content:${item.id}`, '--input', '{"note":"looks good"}']);
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
@@ -145,7 +145,7 @@ describe('flowgate runs (CLI)', () => {
     expect(none).toMatchObject({ code: 0, stdout: 'No runs.\n' });
   });
 
-  it('cancels a waiting run with a reason; cancelling again prints the API message and exits 1', { timeout: 90_000 }, async () => {
+  it('cancels a waiting run with a reason; cancelling again prints the API message and exits 1', { timeout: 300_000 }, async () => {
     const started = await cli(['runs', 'start', slow, '--target', `content:${item.id}`, '--json']);
     expect(started.code).toBe(0);
     const runId = JSON.parse(started.stdout).id as string;
@@ -172,7 +172,7 @@ describe('flowgate runs (CLI)', () => {
     expect(shown.stdout).toMatch(/1\.\s+hold\s+wait\s+#1\s+cancelled\s+\d/);
   });
 
-  it('skips a waiting phase and re-runs the finished run', { timeout: 90_000 }, async () => {
+  it('skips a waiting phase and re-runs the finished run', { timeout: 300_000 }, async () => {
     const runId = (await s.call('POST', `/api/workflows/${slow}/runs`, { token: editor.token, body: { target: { type: 'content', id: item.id } } })).body.id;
     await until(runId, (r) => r.status === 'waiting');
     const noReason = await cli(['runs', 'skip', runId, 'hold']);
@@ -195,7 +195,7 @@ describe('flowgate runs (CLI)', () => {
     await s.call('POST', `/api/runs/${m![1]}/cancel`, { token: editor.token, body: {} });
   });
 
-  it('shows a failed phase with its error and retries it as a new attempt', { timeout: 90_000 }, async () => {
+  it('shows a failed phase with its error and retries it as a new attempt', { timeout: 300_000 }, async () => {
     const port = await closedPort();
     const wf = await workflow('Publish', [{ id: 'publish', type: 'http', url: `http://127.0.0.1:${port}/hook` }]);
     // --url and --token instead of the environment.
@@ -218,19 +218,18 @@ describe('flowgate runs (CLI)', () => {
     expect(again.stdout).toMatch(/2\.\s+publish\s+http\s+#2\s+failed/);
   });
 
-  it('prints the API message and exits 1 on errors', { timeout: 90_000 }, async () => {
+  it('prints the API message and exits 1 on errors', { timeout: 300_000 }, async () => {
     const port = await closedPort();
-    const [missing, badToken, noToken, badTarget, badInput, unknownTarget, unreachable, viewerCancel] = await Promise.all([
-      cli(['runs', 'show', '01900000-0000-7000-8000-000000000000']),
-      cli(['runs', 'list'], { FLOWGATE_TOKEN: 'fg_not_a_token' }),
-      cli(['runs', 'list'], { FLOWGATE_TOKEN: undefined }),
-      cli(['runs', 'start', signOff, '--target', 'page:1']),
-      cli(['runs', 'start', signOff, '--input', '{not json']),
-      cli(['runs', 'start', signOff, '--target', 'content:01900000-0000-7000-8000-000000000000']),
-      cli(['runs', 'list'], { FLOWGATE_URL: `http://127.0.0.1:${port}` }),
-      cli(['runs', 'retry', '01900000-0000-7000-8000-000000000000']),
-    ]);
-    for (const r of [missing, badToken, noToken, badTarget, badInput, unknownTarget, unreachable, viewerCancel]) {
+    // One after another: each is a whole Node process, and CI machines are small.
+    const missing = await cli(['runs', 'show', '01900000-0000-7000-8000-000000000000']);
+    const badToken = await cli(['runs', 'list'], { FLOWGATE_TOKEN: 'fg_not_a_token' });
+    const noToken = await cli(['runs', 'list'], { FLOWGATE_TOKEN: undefined });
+    const badTarget = await cli(['runs', 'start', signOff, '--target', 'page:1']);
+    const badInput = await cli(['runs', 'start', signOff, '--input', '{not json']);
+    const unknownTarget = await cli(['runs', 'start', signOff, '--target', 'content:01900000-0000-7000-8000-000000000000']);
+    const unreachable = await cli(['runs', 'list'], { FLOWGATE_URL: `http://127.0.0.1:${port}` });
+    const unknownRetry = await cli(['runs', 'retry', '01900000-0000-7000-8000-000000000000']);
+    for (const r of [missing, badToken, noToken, badTarget, badInput, unknownTarget, unreachable, unknownRetry]) {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^flowgate: .+\n$/);
@@ -243,6 +242,6 @@ describe('flowgate runs (CLI)', () => {
     expect(badInput.stderr).toContain('--input is not valid JSON');
     expect(unknownTarget.stderr).toContain('No content 01900000-0000-7000-8000-000000000000 in this workflow');
     expect(unreachable.stderr).toContain(`cannot reach the Flowgate server at http://127.0.0.1:${port}`);
-    expect(viewerCancel.stderr).toBe('flowgate: Run was not found.\n');
+    expect(unknownRetry.stderr).toBe('flowgate: Run was not found.\n');
   });
 });

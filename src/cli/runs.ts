@@ -229,12 +229,18 @@ export function registerRunCommands(program: Command): void {
       }),
     );
 
-  connectionOptions(runs.command('cancel').argument('<run>', 'run id'))
-    .description('cancel an unfinished run: its current phase stops and no later phase starts')
-    .option('--reason <text>', 'why, for the audit log')
+  bulkOptions(connectionOptions(runs.command('cancel').argument('[run]', 'run id (or select many with --filter / --ids)')))
+    .description('cancel an unfinished run: its current phase stops and no later phase starts; with --filter or --ids, cancel many in the background')
+    .option('--reason <text>', 'why, for the audit log (one run only)')
     .option('--json', 'print the API answer as JSON')
     .action(
-      act(async (client, opts, id) => {
+      act(async (client, opts, id?: string) => {
+        if (opts.filter !== undefined || opts.ids !== undefined) {
+          if (id) throw new UsageError('give either a run id or --filter/--ids, not both');
+          if (opts.reason) throw new UsageError('--reason applies to one run; a bulk cancel records "bulk operation <id>" as the reason');
+          return bulk(client, opts, 'cancel');
+        }
+        if (!id) throw new UsageError('say which runs: a run id, or --filter status=waiting,workflow=<id> (or --ids <id,id,…>)');
         const run = await client.post<RunView>(`/api/runs/${enc(id)}/cancel`, opts.reason ? { reason: opts.reason } : {});
         const phase = run.phases.find((p) => p.status === 'cancelled');
         out(opts, run, () => `Cancelled run ${run.id}${phase ? ` at phase ${phase.phaseId}` : ''}.`);
@@ -273,12 +279,143 @@ export function registerRunCommands(program: Command): void {
       }),
     );
 
-  connectionOptions(runs.command('delete').argument('<run>', 'a finished run id'))
-    .description('hide a finished run from lists and pages (its audit trail stays)')
+  bulkOptions(connectionOptions(runs.command('delete').argument('[run]', 'a finished run id (or select many with --filter / --ids)')))
+    .description('hide a finished run from lists and pages (its audit trail stays); with --filter or --ids, delete many finished runs in the background (unfinished ones are left alone)')
+    .option('--json', 'print the final job as JSON (bulk only)')
     .action(
-      act(async (client, _opts, id) => {
+      act(async (client, opts, id?: string) => {
+        if (opts.filter !== undefined || opts.ids !== undefined) {
+          if (id) throw new UsageError('give either a run id or --filter/--ids, not both');
+          return bulk(client, opts, 'delete');
+        }
+        if (!id) throw new UsageError('say which runs: a run id, or --filter status=completed,workflow=<id> (or --ids <id,id,…>)');
         await client.delete(`/api/runs/${enc(id)}`);
         console.log(`Deleted run ${id}.`);
       }),
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk cancel / delete (API.md: POST /api/runs/bulk, GET /api/jobs/{id})
+
+function bulkOptions(cmd: Command): Command {
+  return cmd
+    .option('--filter <spec>', 'select runs: comma-separated status=<status>, workflow=<id>, space=<id> (all must match); `all` selects every run you may change')
+    .option('--ids <ids>', 'select runs by id: comma-separated (at most 10000); with --filter, only those that also match')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--poll <ms>', 'how often to check progress, in milliseconds (default 250)');
+}
+
+export interface BulkFilterSpec {
+  workflowId?: string;
+  status?: string;
+  spaceId?: string;
+}
+
+const FILTER_KEYS: Record<string, keyof BulkFilterSpec> = { status: 'status', workflow: 'workflowId', workflowid: 'workflowId', space: 'spaceId', spaceid: 'spaceId' };
+
+/** `status=waiting,workflow=<id>,space=<id>` (or `all`) as the API's filter object. */
+export function parseFilter(spec: string): BulkFilterSpec {
+  const s = spec.trim();
+  if (s === 'all') return {};
+  const filter: BulkFilterSpec = {};
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+)\s*=\s*(.+)$/.exec(part);
+    const key = m && FILTER_KEYS[m[1]!.toLowerCase()];
+    if (!m || !key) throw new UsageError(`--filter takes status=<status>, workflow=<id> and space=<id> separated by commas (or \`all\`), not ${JSON.stringify(part)}`);
+    if (filter[key] !== undefined) throw new UsageError(`--filter names ${m[1]} twice`);
+    filter[key] = m[2]!.trim();
+  }
+  if (!Object.keys(filter).length) throw new UsageError('--filter is empty: give status=…, workflow=… or space=… (or `all` for every run you may change)');
+  return filter;
+}
+
+/** `[#####     ] 2500/5000` */
+export function progressBar(done: number, total: number, width = 30): string {
+  const frac = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
+  const full = Math.round(frac * width);
+  return `[${'#'.repeat(full)}${' '.repeat(width - full)}] ${done}/${total}`;
+}
+
+interface BulkJob {
+  id: string;
+  action: 'cancel' | 'delete';
+  status: 'running' | 'done' | 'failed';
+  done: number;
+  total: number;
+  changed?: number;
+  error?: string | null;
+}
+
+/** One line from stdin, or null when stdin is closed (or not there at all) before a line comes. */
+function readAnswer(): Promise<string | null> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    let buf = '';
+    const finish = (v: string | null) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onEnd);
+      stdin.pause();
+      resolve(v);
+    };
+    const onData = (d: Buffer) => {
+      buf += d.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) finish(buf.slice(0, nl));
+    };
+    const onEnd = () => finish(buf.length ? buf : null);
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onEnd);
+    stdin.resume();
+  });
+}
+
+async function bulk(client: FlowgateClient, opts: ConnOpts & Record<string, any>, action: 'cancel' | 'delete') {
+  const body: Record<string, unknown> = { action };
+  if (opts.filter !== undefined) body.filter = parseFilter(String(opts.filter));
+  if (opts.ids !== undefined) {
+    const ids = String(opts.ids).split(',').map((x) => x.trim()).filter(Boolean);
+    if (!ids.length) throw new UsageError('--ids is empty: give run ids separated by commas');
+    body.ids = ids;
+  }
+  const pollMs = opts.poll !== undefined ? Number(opts.poll) : 250;
+  if (!Number.isFinite(pollMs) || pollMs < 10) throw new UsageError('--poll takes a number of milliseconds (at least 10)');
+  const verb = action === 'cancel' ? 'cancel' : 'delete';
+  const counted = await client.post<{ count: number; confirmToken: string }>('/api/runs/bulk', body);
+  const noun = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+  if (counted.count === 0) {
+    out(opts, { count: 0 }, () => `No runs to ${verb}: nothing matches that you may change${action === 'delete' ? ' (delete touches only finished runs)' : ' (cancel touches only unfinished runs)'}.`);
+    return;
+  }
+  if (!opts.yes) {
+    process.stderr.write(`This will ${verb} ${noun(counted.count)}. Continue? [y/N] `);
+    const answer = await readAnswer();
+    if (answer === null) {
+      process.stderr.write('\n');
+      throw new UsageError(`not confirmed: no answer on stdin; nothing was changed (pass --yes to ${verb} without asking)`);
+    }
+    if (!/^\s*y(es)?\s*$/i.test(answer)) throw new UsageError('not confirmed; nothing was changed');
+  }
+  const { jobId } = await client.post<{ jobId: string }>('/api/runs/bulk', { ...body, confirmToken: counted.confirmToken });
+  const tty = Boolean(process.stderr.isTTY);
+  let last = '';
+  let job: BulkJob;
+  for (;;) {
+    job = await client.get<BulkJob>(`/api/jobs/${enc(jobId)}`);
+    const bar = progressBar(job.done, job.total);
+    if (bar !== last) {
+      process.stderr.write(tty ? `\r${bar}` : `${bar}\n`);
+      last = bar;
+    }
+    if (job.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  if (tty) process.stderr.write('\n');
+  if (job.status === 'failed') throw new UsageError(`bulk ${verb} ${jobId} failed after ${job.done}/${job.total}: ${job.error ?? 'see the server log'}`);
+  const changed = job.changed ?? job.total;
+  const past = action === 'cancel' ? 'Cancelled' : 'Deleted';
+  const left = job.total - changed;
+  out(opts, job, () => `${past} ${changed === job.total ? noun(changed) : `${changed} of ${noun(job.total)}`}${left > 0 ? ` (${left} ${left === 1 ? 'was' : 'were'} no longer ${action === 'cancel' ? 'unfinished' : 'there to delete'})` : ''}; bulk job ${jobId}.`);
 }

@@ -7,6 +7,7 @@ import { conditionPhase } from './condition.js';
 import { httpPhase } from './http.js';
 import { mutatePhase } from './mutate.js';
 import { notifyPhase } from './notify.js';
+import { shareEmailPhase } from './share-email.js';
 import type { PhaseHandler } from './types.js';
 import { notImplemented } from './unimplemented.js';
 import { waitPhase } from './wait.js';
@@ -20,7 +21,7 @@ export const PHASE_HANDLERS: HandlerTable = {
   comment: commentPhase,
   condition: conditionPhase,
   approval: approvalPhase,
-  share_email: notImplemented('share_email') as PhaseHandler<Extract<Phase, { type: 'share_email' }>>,
+  share_email: shareEmailPhase,
   ai: aiPhase,
   http: httpPhase,
 };

@@ -68,7 +68,8 @@ export async function recordDecision(db: Database, input: DecisionInput, now: nu
     const { row, state } = loaded;
     const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
     const exec = openExecution(state);
-    const spec = openGate(phases, exec, input.phaseId);
+    // A gate whose outcome is already decided but held by flow control takes no more decisions.
+    const spec = row.waiting_for === 'flow_control' ? null : openGate(phases, exec, input.phaseId);
     if (!spec || !exec) throw gone(guest, `The gate "${input.phaseId}" is not waiting for decisions${state.status === 'waiting' || state.status === 'active' ? '' : ` (the run is ${state.status})`}.`);
 
     let key: string;
@@ -163,12 +164,18 @@ export async function gateTimeout(trx: Transaction<DB>, db: Database, job: Job, 
   const { row, state } = loaded;
   const exec = state.phases.find((p) => p.id === job.execution_id);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
-  const spec = exec ? openGate(phases, openExecution(state), exec.phaseId) : null;
+  const spec = exec && row.waiting_for !== 'flow_control' ? openGate(phases, openExecution(state), exec.phaseId) : null;
   if (!spec || !exec || !spec.timeout) return null;
   const stage = Number((JSON.parse(job.payload) as { stage?: number }).stage ?? 1);
   const action = stage === 1 ? spec.timeout.action : spec.timeout.then?.action ?? 'deny';
   await appendAudit(trx, db.dialect, { orgId: row.org_id, actor: 'system', action: 'gate.timeout', subject: `run:${row.id}`, runId: row.id, data: { phaseId: spec.id, stage, action }, at: now });
   if (action === 'deny') {
+    // The worker deletes this timer job (fenced) after we return, in this same transaction.
+    // The gate's `cancel_timers` command deletes every timer of the run, this one included,
+    // which made that fenced delete find nothing: LeaseLostError, rollback, and the timeout
+    // never denied (retried forever). So the job being processed stops being a "timer" for
+    // the rest of this transaction; the worker's completeJob still finds it by id and fence.
+    await trx.updateTable('jobs').set({ kind: 'timer.firing' }).where('id', '=', job.id).where('fence', '=', job.fence).execute();
     return applyEvent(trx, db, row.id, { type: 'gate_decided', executionId: exec.id, decision: 'deny', output: { decision: 'deny', reason: 'timeout', stage } }, now);
   }
   const target = row.target_type && row.target_id ? await getTarget(trx, row.org_id, row.target_type, row.target_id) : null;

@@ -14,9 +14,11 @@ import { applyEvent, type Applied } from './transition.js';
 import { Worker } from './worker.js';
 import { onTargetEvent } from '../store/target-hooks.js';
 import { reevaluateGatesOnEdit } from './approvals.js';
+import { fireTargetTriggers } from './triggers.js';
 
 // Same-transaction reactions to target changes; stateless, so one registration serves every engine.
 onTargetEvent(reevaluateGatesOnEdit);
+onTargetEvent(fireTargetTriggers);
 
 export interface EngineOptions {
   db: Database;
@@ -79,6 +81,7 @@ export class Engine {
 
   /** What must follow the commit of a transition made outside the worker (a decision, a control). */
   afterCommit(applied: Applied | null) {
+    if (applied?.parked) this.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.worker?.abort(id);
     this.notifier.runChanged(applied.row.id, applied.row.org_id);

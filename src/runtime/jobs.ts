@@ -10,7 +10,7 @@ import { newId } from '../store/ids.js';
 import type { DB, JobsTable } from '../store/schema.js';
 import { IllegalStateError } from '../core/errors.js';
 
-export type JobKind = 'run.start' | 'phase.execute' | 'timer';
+export type JobKind = 'run.start' | 'phase.execute' | 'timer' | 'bulk' | 'schedule' | 'resume';
 
 export interface NewJob {
   kind: JobKind;

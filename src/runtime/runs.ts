@@ -10,6 +10,7 @@ import type { DB, PhaseExecutionsTable } from '../store/schema.js';
 import type { Executor } from '../store/db.js';
 import { enqueueJobs } from './jobs.js';
 import { execFromRow, type RunRow } from './run-store.js';
+import { queuePositions } from './flow-control.js';
 
 export interface NewRun {
   orgId: string;
@@ -120,5 +121,6 @@ export async function loadRunView(db: Executor, runId: string) {
   const row = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (!row) return null;
   const execs = await db.selectFrom('phase_executions').selectAll().where('run_id', '=', runId).orderBy('id').execute();
-  return { row, view: runView(row, execs) };
+  const positions = await queuePositions(db, [row]);
+  return { row, view: runView(row, execs, { queuePosition: positions.get(row.id) ?? null }) };
 }

@@ -13,6 +13,7 @@ import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, type RunRow } from './run-store.js';
+import { admitNext, hasSlot, needsSlot, park } from './flow-control.js';
 
 export interface Applied {
   decision: Decision;
@@ -22,6 +23,8 @@ export interface Applied {
   aborts: string[];
   /** True when due jobs were enqueued: idle workers should be woken after the commit. */
   wake: boolean;
+  /** True when flow control parked the run instead of applying the event. */
+  parked: boolean;
 }
 
 const versionCache = new Map<string, Phase[]>();
@@ -42,16 +45,28 @@ export function actorOf(event: RunEvent): string {
   return 'by' in event && event.by ? event.by : 'system';
 }
 
-export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, now: number): Promise<Applied | null> {
+export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: { resumeJobId?: string } = {}): Promise<Applied | null> {
   if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
   const loaded = await loadRun(trx, runId);
   if (!loaded) return null;
   const { row, state } = loaded;
+  // `at` was read before the lock was granted (or on another host's clock): never stamp a
+  // transition before the one it follows, or a cancel could end a run before its last phase began.
+  const now = Math.max(at, row.updated_at);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
   const decision = decide(phases, state, event, { now, newId });
-  if (!decision.ok) return { decision, row, state, aborts: [], wake: false };
+  if (!decision.ok) return { decision, row, state, aborts: [], wake: false, parked: false };
 
+  // Flow control: a run that would become active without a free slot is parked instead.
+  const entersActive = state.status !== 'active' && decision.state.status === 'active';
+  if (entersActive && needsSlot(event) && !(await hasSlot(trx, row.org_id, opts.resumeJobId))) {
+    await park(trx, row, event, now);
+    return { decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true };
+  }
   const rev = await saveRunState(trx, row, state, decision.state, now);
+  // A run leaving `active` frees its slot for a parked one.
+  const freed = state.status === 'active' && decision.state.status !== 'active';
+  const admitted = freed || (row.waiting_for === 'flow_control' && decision.state.status !== 'active') ? await admitNext(trx, row.org_id, now) : 0;
   const jobs: NewJob[] = [];
   const aborts: string[] = [];
   for (const c of decision.commands) {
@@ -63,7 +78,8 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
         jobs.push({ kind: 'timer', orgId: row.org_id, runId, executionId: c.executionId, dueAt: c.dueAt });
         break;
       case 'cancel_timers':
-        await trx.deleteFrom('jobs').where('run_id', '=', runId).where('kind', '=', 'timer').execute();
+        // Timers, and the resume job of a run parked by flow control.
+        await trx.deleteFrom('jobs').where('run_id', '=', runId).where('kind', 'in', ['timer', 'resume']).execute();
         break;
       case 'abort':
         // A queued execute job for it is dropped when claimed (its execution is no longer running).
@@ -86,5 +102,5 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     db.dialect,
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
-  return { decision, row: { ...row, rev }, state: decision.state, aborts, wake: jobs.some((j) => j.dueAt <= now) };
+  return { decision, row: { ...row, rev }, state: decision.state, aborts, wake: admitted > 0 || jobs.some((j) => j.dueAt <= now), parked: false };
 }

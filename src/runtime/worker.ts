@@ -6,6 +6,7 @@
  * (same process), or a NOTIFY (PostgreSQL, other processes).
  */
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
@@ -21,6 +22,8 @@ import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
 import { applyEvent, versionPhases, type Applied } from './transition.js';
 import { gateTimeout } from './approvals.js';
+import { fireSchedule } from './schedules.js';
+import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
 
 export interface WorkerOptions {
@@ -134,8 +137,24 @@ export class Worker {
         case 'timer':
           await this.timer(job);
           break;
+        case 'resume':
+          // A run admitted by flow control: apply the event that was held back.
+          await this.transition(job, (JSON.parse(job.payload) as { event: RunEvent }).event, { resumeJobId: job.id });
+          break;
+        case 'schedule': {
+          const runId = await this.o.db.tx(async (trx) => {
+            const id = await fireSchedule(trx, job, this.o.now());
+            await completeJob(trx, job);
+            return id;
+          });
+          if (runId) this.o.notifier.jobsDue();
+          break;
+        }
         case 'phase.execute':
           await this.executePhase(job);
+          break;
+        case 'bulk':
+          await runBulkJob({ db: this.o.db, now: this.o.now, notifier: this.o.notifier, logger: this.o.logger, abort: (id) => this.abort(id) }, job);
           break;
         default:
           this.o.logger.error({ job: job.id, kind: job.kind }, 'unknown job kind; dropping it');
@@ -166,9 +185,9 @@ export class Worker {
   }
 
   /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
-  private async transition(job: Job, event: RunEvent) {
+  private async transition(job: Job, event: RunEvent, opts: { resumeJobId?: string } = {}) {
     const applied = await this.o.db.tx(async (trx) => {
-      const a = job.run_id ? await applyEvent(trx, this.o.db, job.run_id, event, this.o.now()) : null;
+      const a = job.run_id ? await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), opts) : null;
       await completeJob(trx, job);
       return a;
     });
@@ -190,6 +209,7 @@ export class Worker {
   }
 
   private afterCommit(applied: Applied | null) {
+    if (applied?.parked) this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.abort(id);
     this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
@@ -228,6 +248,10 @@ export class Worker {
     try {
       if (handler.mode === 'tx') {
         const applied = await this.o.db.tx(async (trx) => {
+          // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
+          // commits between this read and the transition lets the handler's writes (a comment,
+          // a mutation) commit for a phase that is no longer running.
+          if (this.o.db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${job.run_id} FOR UPDATE`.execute(trx);
           const loaded = await loadRun(trx, job.run_id!);
           const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
           if (!ctx) {

@@ -309,4 +309,32 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    id: 4,
+    name: 'bulk operations',
+    statements: (d) => {
+      const { time } = t(d);
+      return [
+        `CREATE TABLE bulk_operations (
+          id TEXT PRIMARY KEY,
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          action TEXT NOT NULL,
+          filter TEXT NOT NULL,
+          space_ids TEXT NOT NULL,
+          up_to_run_id TEXT,
+          counted_at ${time} NOT NULL,
+          requested_by TEXT NOT NULL,
+          status TEXT NOT NULL,
+          total INTEGER NOT NULL,
+          done INTEGER NOT NULL DEFAULT 0,
+          changed INTEGER NOT NULL DEFAULT 0,
+          last_run_id TEXT,
+          confirm_hash TEXT NOT NULL UNIQUE,
+          error TEXT,
+          created_at ${time} NOT NULL,
+          finished_at ${time})`,
+        `CREATE INDEX bulk_operations_org ON bulk_operations (org_id, id)`,
+      ];
+    },
+  },
 ];

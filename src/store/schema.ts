@@ -297,11 +297,40 @@ export interface InstanceSettingsTable {
   value: string;
 }
 
+export interface BulkOperationsTable {
+  id: string;
+  org_id: string;
+  /** cancel | delete */
+  action: string;
+  /** JSON: the selection as requested, {ids?, filter?: {workflowId?, status?, spaceId?}}. */
+  filter: string;
+  /** JSON array: the spaces the requester could write in when the operation was confirmed. */
+  space_ids: string;
+  /** The largest run id of the selection when it was counted: later runs are never touched. */
+  up_to_run_id: string | null;
+  counted_at: number;
+  requested_by: string;
+  /** running | done | failed */
+  status: string;
+  total: number;
+  done: number;
+  /** Runs this operation actually cancelled or deleted. */
+  changed: number;
+  /** Keyset cursor: every selected run with an id up to this one has been handled. */
+  last_run_id: string | null;
+  /** sha256 of the confirmed request (body with its confirmToken) and the requester: a repeat maps here. */
+  confirm_hash: string;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface DB {
   gate_approvers: GateApproversTable;
   gate_decisions: GateDecisionsTable;
   guest_links: GuestLinksTable;
   instance_settings: InstanceSettingsTable;
+  bulk_operations: BulkOperationsTable;
   runs: RunsTable;
   phase_executions: PhaseExecutionsTable;
   jobs: JobsTable;

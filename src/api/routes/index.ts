@@ -7,6 +7,9 @@ import { targetRoutes } from './targets.js';
 import { outboxRoutes } from './outbox.js';
 import { runRoutes } from './runs.js';
 import { approvalRoutes } from './approvals.js';
+import { hookRoutes } from './hooks.js';
 import { notificationRoutes } from './notifications.js';
+import { guestRoutes } from './guest.js';
+import { bulkRoutes } from './bulk.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes];

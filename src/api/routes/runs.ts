@@ -9,6 +9,7 @@ import { appendAudit } from '../../audit/log.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { isTerminal, type RunStatus } from '../../core/states.js';
 import { createRun, loadRunView, runView } from '../../runtime/runs.js';
+import { queuePositions } from '../../runtime/flow-control.js';
 import { getTarget } from '../../store/targets.js';
 import { getWorkflow } from '../../store/workflows.js';
 import type { Executor } from '../../store/db.js';
@@ -32,7 +33,8 @@ async function withPhases(db: Executor, rows: Awaited<ReturnType<typeof visibleR
   const execs = await db.selectFrom('phase_executions').selectAll().where('run_id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
   const byRun = new Map<string, typeof execs>();
   for (const e of execs) byRun.set(e.run_id, [...(byRun.get(e.run_id) ?? []), e]);
-  return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
+  const positions = await queuePositions(db, rows);
+  return rows.map((r) => runView(r, byRun.get(r.id) ?? [], { queuePosition: positions.get(r.id) ?? null }));
 }
 
 /** A POST with no body at all (Fastify gives null) means `{}` where every field is optional. */

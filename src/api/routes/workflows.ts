@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { appendAudit, type AuditInput } from '../../audit/log.js';
+import { syncSchedule } from '../../runtime/schedules.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { validateDefinition, workflowDefinitionSchema, type Problem, type WorkflowDefinition } from '../../definitions/index.js';
 import { newId } from '../../store/ids.js';
@@ -141,6 +142,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
         data: { spaceId: space.id, name: def.name, version: 1, enabled, trigger: def.trigger.type, ...(secret ? { webhookSecret: 'issued' } : {}) },
         at: now,
       });
+      await syncSchedule(trx, id, now);
       return (await getWorkflow(trx, auth.orgId, id))!;
     });
     return reply.code(201).send({ ...workflowOut(wf), ...(secret ? { webhookSecret: secret } : {}) });
@@ -196,6 +198,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
         events.push({ orgId: auth.orgId, actor: actorOf(auth), action: enabledChange ? 'workflow.enabled' : 'workflow.disabled', subject: `workflow:${wf.id}`, data: { version: res.version }, at: now });
       }
       await appendAudit(trx, ctx.db.dialect, events);
+      await syncSchedule(trx, wf.id, now);
       return (await getWorkflow(trx, auth.orgId, wf.id))!;
     });
     return { ...workflowOut(saved), ...(secret ? { webhookSecret: secret } : {}) };
@@ -225,6 +228,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
         events.push({ ...base, action: 'workflow.renamed', data: { name, from: wf.name } });
       }
       await appendAudit(trx, ctx.db.dialect, events);
+      await syncSchedule(trx, wf.id, now);
       return (await getWorkflow(trx, auth.orgId, wf.id))!;
     });
     return workflowOut(updated);

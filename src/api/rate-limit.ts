@@ -1,0 +1,108 @@
+/**
+ * Small in-memory rate limits for the public guest routes (the review page and
+ * /api/guest/*), which anyone on the internet can call without signing in.
+ *
+ * Fixed windows: a key's first hit opens a window of `windowMs`; hits beyond `limit` inside
+ * it are refused until it ends. State is per process and lost on restart, which is fine for
+ * a brake on scanners and token guessing (tokens are 256-bit; this limits load, not luck).
+ * The clock is passed in, so tests need no timers, and nothing here holds a timer either:
+ * expired windows are swept when the map grows past `maxKeys`.
+ */
+
+export interface WindowLimit {
+  /** Hits allowed per window. */
+  limit: number;
+  windowMs: number;
+  /** Keys remembered before expired windows are swept (and, past that, the oldest dropped). */
+  maxKeys?: number;
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Milliseconds until the key's window ends (0 when no window is open). */
+  retryAfterMs: number;
+}
+
+export class FixedWindowLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly maxKeys: number;
+
+  constructor(private readonly o: WindowLimit) {
+    if (!(o.limit >= 0) || !(o.windowMs > 0)) throw new RangeError('A rate limit needs limit >= 0 and windowMs > 0.');
+    this.maxKeys = o.maxKeys ?? 10_000;
+  }
+
+  /** Counts one hit for `key` and says whether it is within the limit. */
+  hit(key: string, now: number): Verdict {
+    let w = this.windows.get(key);
+    if (!w || now >= w.start + this.o.windowMs) {
+      if (w) this.windows.delete(key);
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+      this.sweep(now);
+    }
+    w.count++;
+    return { ok: w.count <= this.o.limit, retryAfterMs: w.start + this.o.windowMs - now };
+  }
+
+  /** Whether `key` has used up its window, without counting a hit. */
+  check(key: string, now: number): Verdict {
+    const w = this.windows.get(key);
+    if (!w || now >= w.start + this.o.windowMs) return { ok: true, retryAfterMs: 0 };
+    return { ok: w.count < this.o.limit, retryAfterMs: w.start + this.o.windowMs - now };
+  }
+
+  /** Keys currently remembered (for tests and metrics). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private sweep(now: number) {
+    if (this.windows.size <= this.maxKeys) return;
+    for (const [k, w] of this.windows) if (now >= w.start + this.o.windowMs) this.windows.delete(k);
+    // Still too many live keys: forget the oldest windows (Map keeps insertion order).
+    for (const k of this.windows.keys()) {
+      if (this.windows.size <= this.maxKeys) break;
+      this.windows.delete(k);
+    }
+  }
+}
+
+export interface GuestLimitOptions {
+  /** Requests per window by one IP address on one link (default 60). */
+  requests?: number;
+  /** Lookups of unknown tokens per window by one IP address (default 10); past it the IP is refused every guest request until the window ends. */
+  failedLookups?: number;
+  /** Default one minute. */
+  windowMs?: number;
+}
+
+export const GUEST_LIMIT_DEFAULTS = { requests: 60, failedLookups: 10, windowMs: 60_000 } as const;
+
+/**
+ * The guest routes' two limits. Requests are counted per (IP, link), so one busy reviewer
+ * or a test suite calling many links from 127.0.0.1 does not starve the others; failed
+ * lookups are counted per IP, since guessing tokens means trying many of them.
+ */
+export class GuestRateLimits {
+  private readonly requests: FixedWindowLimiter;
+  private readonly failures: FixedWindowLimiter;
+
+  constructor(o: GuestLimitOptions = {}) {
+    const windowMs = o.windowMs ?? GUEST_LIMIT_DEFAULTS.windowMs;
+    this.requests = new FixedWindowLimiter({ limit: o.requests ?? GUEST_LIMIT_DEFAULTS.requests, windowMs });
+    this.failures = new FixedWindowLimiter({ limit: o.failedLookups ?? GUEST_LIMIT_DEFAULTS.failedLookups, windowMs });
+  }
+
+  /** Counts a request from `ip` on the link named by `tokenKey` (a hash of the token, never the token). */
+  admit(ip: string, tokenKey: string, now: number): Verdict {
+    const blocked = this.failures.check(ip, now);
+    if (!blocked.ok) return blocked;
+    return this.requests.hit(`${ip}\u0000${tokenKey}`, now);
+  }
+
+  /** Records a lookup of a token that matched no link. */
+  failed(ip: string, now: number): void {
+    this.failures.hit(ip, now);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `flowgate approve`, `flowgate deny` and `flowgate approvals`: decide an approval gate as
+ * the signed-in approver, and list a run's gates with every decision (API.md "Approvals").
+ * Same conventions as `flowgate runs …`: the server is `--url` or FLOWGATE_URL (default
+ * http://127.0.0.1:3000), the token `--token` or FLOWGATE_TOKEN; `--json` prints the API's
+ * answer; an error prints the API's message and exits 1.
+ */
+import { Option, type Command } from 'commander';
+import { ApiError, FlowgateClient, resolveConnection } from './http-client.js';
+import { table } from './runs.js';
+
+export type Approver = { userId: string } | { email: string };
+
+export interface DecisionView {
+  approver: Approver;
+  decision: 'approve' | 'deny';
+  comment: string | null;
+  targetVersion: number | null;
+  via: 'app' | 'link' | 'api';
+  at: string;
+  counts: boolean;
+}
+
+export interface GateView {
+  phaseId: string;
+  attempt?: number;
+  status: 'waiting' | 'approved' | 'denied' | 'closed';
+  required: 'any' | 'all' | number | null;
+  approvers?: Array<Approver & { addedBy?: string }>;
+  decisions: DecisionView[];
+}
+
+interface ConnOpts {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// Formatting (pure, exported for tests)
+
+export function approverName(a: Approver): string {
+  return 'userId' in a ? `user:${a.userId}` : `email:${a.email}`;
+}
+
+function time(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** "1 of 2 approvals", counting only decisions that still count. */
+export function gateProgress(g: GateView): string {
+  const counting = g.decisions.filter((d) => d.counts);
+  const approvals = counting.filter((d) => d.decision === 'approve').length;
+  const denials = counting.length - approvals;
+  const approvers = g.approvers?.length;
+  const need = g.required === 'any' ? 1 : g.required === 'all' ? approvers : g.required;
+  const of = need === undefined || need === null ? '' : ` of ${need}`;
+  return `${approvals}${of} approval${need === 1 ? '' : 's'}, ${denials} denial${denials === 1 ? '' : 's'}`;
+}
+
+function requiredLabel(r: GateView['required']): string {
+  if (r === null) return '?';
+  return typeof r === 'number' ? `${r}` : r;
+}
+
+export function formatGate(g: GateView): string {
+  const lines = [`Gate ${g.phaseId}${g.attempt && g.attempt > 1 ? ` (attempt ${g.attempt})` : ''}: ${g.status} — required ${requiredLabel(g.required)}; ${gateProgress(g)}`];
+  if (g.decisions.length) {
+    const rows = g.decisions.map((d) => [
+      approverName(d.approver),
+      d.decision,
+      d.via,
+      d.targetVersion === null ? '—' : `v${d.targetVersion}`,
+      d.counts ? 'yes' : 'no (target changed)',
+      time(d.at),
+      d.comment ?? '',
+    ]);
+    lines.push(...table(['APPROVER', 'DECISION', 'VIA', 'TARGET', 'COUNTS', 'AT', 'COMMENT'], rows).split('\n').map((l) => `  ${l}`));
+  } else {
+    lines.push('  (no decision yet)');
+  }
+  if (g.status === 'waiting' && g.approvers) {
+    const decided = new Set(g.decisions.filter((d) => d.counts).map((d) => approverName(d.approver)));
+    const pending = g.approvers.map(approverName).filter((a) => !decided.has(a));
+    if (pending.length) lines.push(`  waiting on: ${pending.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatGates(runId: string, gates: GateView[]): string {
+  if (!gates.length) return `Run ${runId} has not reached an approval gate.`;
+  return gates.map(formatGate).join('\n\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Commands
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'the Flowgate server (env FLOWGATE_URL, default http://127.0.0.1:3000)'))
+    .addOption(new Option('--token <token>', 'an API token (env FLOWGATE_TOKEN)'));
+}
+
+/** Wraps an action: builds the client, prints API errors as `flowgate: <message>` and sets exit code 1. */
+function act<A extends string[]>(fn: (client: FlowgateClient, opts: ConnOpts & Record<string, any>, ...args: A) => Promise<void>) {
+  return async (...all: unknown[]) => {
+    const cmd = all[all.length - 1] as Command;
+    const opts = cmd.optsWithGlobals() as ConnOpts & Record<string, any>;
+    const args = all.slice(0, -2) as A;
+    try {
+      await fn(new FlowgateClient(resolveConnection(opts)), opts, ...args);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      console.error(`flowgate: ${err.message}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+const enc = encodeURIComponent;
+
+function decisionCommand(program: Command, decision: 'approve' | 'deny') {
+  const verb = decision === 'approve' ? 'Approved' : 'Denied';
+  connectionOptions(program.command(decision).argument('<run>', 'run id').argument('<phase>', 'the id of the waiting approval phase'))
+    .description(decision === 'approve' ? 'approve a waiting approval gate as one of its approvers' : 'deny a waiting approval gate as one of its approvers')
+    .option('--comment <text>', 'a comment recorded with the decision')
+    .option('--json', 'print the API answer (the gate) as JSON')
+    .action(
+      act(async (client, opts, runId, phaseId) => {
+        const body: Record<string, unknown> = { decision };
+        if (opts.comment !== undefined) body.comment = opts.comment;
+        const gate = await client.post<GateView>(`/api/runs/${enc(runId)}/phases/${enc(phaseId)}/decision`, body);
+        if (opts.json) return console.log(JSON.stringify(gate, null, 2));
+        const after = gate.status === 'waiting' ? 'the gate still waits' : gate.status === 'approved' ? 'the gate is approved; the run moves on' : gate.status === 'denied' ? 'the gate is denied' : `the gate is ${gate.status}`;
+        console.log(`${verb} gate ${phaseId} of run ${runId}: ${after} (${gateProgress(gate)}).`);
+      }),
+    );
+}
+
+export function registerApprovalCommands(program: Command): void {
+  decisionCommand(program, 'approve');
+  decisionCommand(program, 'deny');
+  connectionOptions(program.command('approvals').argument('<run>', 'run id'))
+    .description("a run's approval gates: status, what is required, and every decision (who, via, on which target version, whether it still counts)")
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      act(async (client, opts, runId) => {
+        const page = await client.get<{ items: GateView[] }>(`/api/runs/${enc(runId)}/approvals`);
+        console.log(opts.json ? JSON.stringify(page, null, 2) : formatGates(runId, page.items));
+      }),
+    );
+}

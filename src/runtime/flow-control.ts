@@ -1,0 +1,135 @@
+/**
+ * Org flow control (SPEC.md section 9): at most `maxActiveRuns` runs of an org are `active`
+ * at once. A run about to become active (start, resume after a wait, continue after a gate)
+ * without a free slot is parked instead: the event that would have moved it is kept in a
+ * `resume` job due at PARKED, and the run shows `waitingFor: "flow_control"` (staying
+ * `triggered` or `waiting`). When a run leaves `active`, the freed slots go to parked runs,
+ * fairly: the space with the fewest runs holding slots first, then the least busy workflow
+ * in it, oldest run first. Admission happens under a per-org lock (PostgreSQL row lock;
+ * SQLite has one writer), so the limit holds across every process.
+ *
+ * A slot is held by an `active` run, or by a parked run already admitted whose resume job
+ * has not run yet (so two admissions racing one free slot cannot both win it).
+ */
+import { sql, type Transaction } from 'kysely';
+import type { RunEvent } from '../core/decide.js';
+import type { Executor } from '../store/db.js';
+import { dialectOf } from '../store/dialect.js';
+import type { DB } from '../store/schema.js';
+import { enqueueJobs } from './jobs.js';
+import type { RunRow } from './run-store.js';
+import { LostRaceError } from './run-store.js';
+
+/** The due time of a parked job: never, until admission sets it to now. */
+export const PARKED = 8_640_000_000_000_000;
+
+/** Events that move a run into `active` on their own (manual retry and skip are not held). */
+export function needsSlot(event: RunEvent): boolean {
+  return event.type === 'start' || event.type === 'timer_fired' || event.type === 'gate_decided';
+}
+
+async function lockOrg(trx: Transaction<DB>, orgId: string) {
+  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR UPDATE`.execute(trx);
+}
+
+async function slotUsers(trx: Executor, orgId: string, exceptJobId?: string) {
+  const active = await trx.selectFrom('runs').select(['id', 'space_id', 'workflow_id']).where('org_id', '=', orgId).where('status', '=', 'active').execute();
+  let admitted = trx
+    .selectFrom('jobs as j')
+    .innerJoin('runs as r', 'r.id', 'j.run_id')
+    .select(['r.id', 'r.space_id', 'r.workflow_id'])
+    .where('j.org_id', '=', orgId)
+    .where('j.kind', '=', 'resume')
+    .where('j.due_at', '<', PARKED);
+  if (exceptJobId) admitted = admitted.where('j.id', '!=', exceptJobId);
+  return [...active, ...(await admitted.execute())];
+}
+
+async function limitOf(trx: Executor, orgId: string): Promise<number> {
+  const org = await trx.selectFrom('orgs').select('max_active_runs').where('id', '=', orgId).executeTakeFirstOrThrow();
+  return org.max_active_runs;
+}
+
+/** Under the org lock: is there a slot for one more active run? */
+export async function hasSlot(trx: Transaction<DB>, orgId: string, exceptJobId?: string): Promise<boolean> {
+  await lockOrg(trx, orgId);
+  // Parked runs not yet admitted come first: a newcomer may not overtake them.
+  const queued = await trx.selectFrom('jobs').select('id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '=', PARKED).limit(1).executeTakeFirst();
+  if (queued && !exceptJobId) return false;
+  return (await slotUsers(trx, orgId, exceptJobId)).length < (await limitOf(trx, orgId));
+}
+
+/** Parks `event` for run `row`: kept in a resume job, the run marked as waiting for a slot. */
+export async function park(trx: Transaction<DB>, row: RunRow, event: RunEvent, now: number): Promise<void> {
+  const r = await trx
+    .updateTable('runs')
+    .set({ waiting_for: 'flow_control', rev: row.rev + 1, updated_at: now })
+    .where('id', '=', row.id)
+    .where('rev', '=', row.rev)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`run ${row.id}`);
+  await enqueueJobs(trx, [{ kind: 'resume', orgId: row.org_id, runId: row.id, payload: { event }, dueAt: PARKED }], now);
+}
+
+/** Gives free slots to parked runs, fairly. Returns how many were admitted. */
+export async function admitNext(trx: Transaction<DB>, orgId: string, now: number): Promise<number> {
+  await lockOrg(trx, orgId);
+  const limit = await limitOf(trx, orgId);
+  const users = await slotUsers(trx, orgId);
+  let free = limit - users.length;
+  if (free <= 0) return 0;
+  const parked = await trx
+    .selectFrom('jobs as j')
+    .innerJoin('runs as r', 'r.id', 'j.run_id')
+    .select(['j.id as jobId', 'r.id', 'r.space_id', 'r.workflow_id'])
+    .where('j.org_id', '=', orgId)
+    .where('j.kind', '=', 'resume')
+    .where('j.due_at', '=', PARKED)
+    .orderBy('r.id')
+    .limit(2000)
+    .execute();
+  const bySpace = new Map<string, number>();
+  const byWorkflow = new Map<string, number>();
+  for (const u of users) {
+    bySpace.set(u.space_id, (bySpace.get(u.space_id) ?? 0) + 1);
+    byWorkflow.set(u.workflow_id, (byWorkflow.get(u.workflow_id) ?? 0) + 1);
+  }
+  const admitted: string[] = [];
+  const remaining = [...parked];
+  while (free > 0 && remaining.length) {
+    // Least busy space, then least busy workflow, then oldest (remaining is in age order).
+    let best = 0;
+    for (let i = 1; i < remaining.length; i++) {
+      const a = remaining[i]!;
+      const b = remaining[best]!;
+      const sa = bySpace.get(a.space_id) ?? 0;
+      const sb = bySpace.get(b.space_id) ?? 0;
+      if (sa < sb || (sa === sb && (byWorkflow.get(a.workflow_id) ?? 0) < (byWorkflow.get(b.workflow_id) ?? 0))) best = i;
+    }
+    const pick = remaining.splice(best, 1)[0]!;
+    admitted.push(pick.jobId);
+    bySpace.set(pick.space_id, (bySpace.get(pick.space_id) ?? 0) + 1);
+    byWorkflow.set(pick.workflow_id, (byWorkflow.get(pick.workflow_id) ?? 0) + 1);
+    free -= 1;
+  }
+  if (admitted.length) await trx.updateTable('jobs').set({ due_at: now }).where('id', 'in', admitted).execute();
+  return admitted.length;
+}
+
+/** Queue positions (1 = next) of parked runs, in arrival order within their org. */
+export async function queuePositions(q: Executor, runs: Array<{ id: string; org_id: string; waiting_for: string | null }>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const r of runs) {
+    if (r.waiting_for !== 'flow_control') continue;
+    const ahead = await q
+      .selectFrom('runs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', r.org_id)
+      .where('status', 'in', ['triggered', 'waiting'])
+      .where('waiting_for', '=', 'flow_control')
+      .where('id', '<', r.id)
+      .executeTakeFirst();
+    out.set(r.id, Number(ahead?.n ?? 0) + 1);
+  }
+  return out;
+}
