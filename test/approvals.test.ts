@@ -439,7 +439,11 @@ describe.each(DIALECTS)('approval gates (%s)', (dialect) => {
     expect(notified.message).toContain('Escalated post');
     expect(await audit(runId, 'gate.escalated')).toMatchObject([{ actor: 'system', data: { phaseId: 'gate', members: [X.id] } }]);
     expect(await audit(runId, 'gate.timeout')).toMatchObject([{ data: { stage: 1, action: 'escalate' } }]);
-    expect((await getRun(runId)).status).toBe('waiting');
+    const escalatedRun = await getRun(runId);
+    expect(escalatedRun.status).toBe('waiting');
+    // The second deadline (30 s after the escalation) is the one the run shows now.
+    expect(Date.parse(escalatedRun.phases[0].wakeAt) - Date.parse(escalatedRun.phases[0].startedAt)).toBeGreaterThanOrEqual(31_000);
+    expect(escalatedRun.phases[0].output).toMatchObject({ stage: 2 });
     expect((await gates(runId))[0].approvers).toEqual([
       { userId: A.id, addedBy: 'definition' },
       { userId: X.id, addedBy: 'escalation' },
@@ -461,6 +465,13 @@ describe.each(DIALECTS)('approval gates (%s)', (dialect) => {
       { id: 'after', type: 'comment', body: 'after the gate' },
     ]);
     const { runId, itemId, run: waiting } = await startAtGate(wf);
+    const firstDeadline = Date.parse(waiting.phases[0].wakeAt);
+    // After the escalation the gate shows its second deadline, 1 s after the first fired.
+    const escalated = await runUntil(runId, (r) => r.status !== 'waiting' || r.phases[0].output.stage === 2, 'to escalate');
+    if (escalated.status === 'waiting') {
+      expect(Date.parse(escalated.phases[0].wakeAt)).toBeGreaterThanOrEqual(firstDeadline + 1000);
+      expect(escalated.phases[0].output).toMatchObject({ stage: 2, timeoutAt: escalated.phases[0].wakeAt });
+    }
     const run = await finished(runId, 15_000);
     expect(run).toMatchObject({ status: 'completed', outcome: 'denied' });
     // Two deadlines: at least 2 s after the gate opened.

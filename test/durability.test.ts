@@ -148,9 +148,6 @@ async function checkExactlyOnce(api: Api, w: World, wfs: Record<Kind, { phases: 
   expect(audit.body).toMatchObject({ ok: true });
 }
 
-const T0 = Date.now();
-const lap = (what: string) => console.log(`[${Date.now() - T0} ms] ${what}`);
-
 function kindsFor(n: number): Kind[] {
   const order: Kind[] = ['A', 'B', 'C'];
   return Array.from({ length: n }, (_, i) => order[i % 3]!);
@@ -164,17 +161,13 @@ afterAll(async () => {
 describe('durability: SIGKILL and restart', () => {
   it('SQLite: a server killed with 50 runs in flight finishes every one exactly once after a restart', async () => {
     const dbUrl = await freshDbUrl('sqlite');
-    lap('sqlite start');
     let server = await startServeProcess(dbUrl);
-    lap('serve up');
     const w = await setup(server, 'Sqlite');
     const wfs = await createWorkflows(server, w, '2s');
     const items = await createItems(server, w, 50);
     const kinds = kindsFor(50);
-    lap('setup done');
 
     const started = await startRuns(server, w, wfs, items, kinds);
-    lap('runs started');
     await server.kill('SIGKILL');
 
     // What the killed process left on disk: the state every run is in at the instant of the kill.
@@ -190,11 +183,8 @@ describe('durability: SIGKILL and restart', () => {
     expect(byStatus.completed ?? 0).toBeLessThan(50);
 
     server = await startServeProcess(dbUrl);
-    lap('restarted');
     const runs = await waitAllTerminal(server, w, started.map((s) => s.runId), 30_000);
-    lap('all terminal');
     await checkExactlyOnce(server, w, wfs, started, runs);
-    lap('checked');
 
     // Nothing is left behind in the queue.
     await server.kill('SIGKILL');
@@ -207,18 +197,14 @@ describe('durability: SIGKILL and restart', () => {
     const dbUrl = await freshDbUrl('postgres');
     const db = new pg.Client({ connectionString: dbUrl });
     try {
-      lap('pg start');
       const api = await startServeProcess(dbUrl, { worker: false });
-      lap('api up');
       const workers = startWorkerProcesses(dbUrl, 2);
       await db.connect();
       const w = await setup(api, 'Postgres');
       const wfs = await createWorkflows(api, w, '2s');
       const items = await createItems(api, w, 50);
       const kinds = kindsFor(50);
-      lap('setup done');
       const [victim, survivor] = await workers;
-      lap('workers up');
 
       // Wave 1 with the survivor frozen (SIGSTOP; it holds nothing: there were no jobs yet), so
       // every lease seen is the victim's, which tells its owner id.
@@ -240,13 +226,11 @@ describe('durability: SIGKILL and restart', () => {
       survivor!.child.kill('SIGCONT');
       expect([...owners], 'the first worker was never seen holding a lease').toHaveLength(1);
       const victimOwner = [...owners][0]!;
-      lap('wave 1 started');
 
       // Wave 2 with both workers claiming. Freeze the victim at a moment it holds leases, let the
       // database settle, note exactly which jobs it holds, then SIGKILL it: those are orphaned.
       const wave2 = await startRuns(api, w, wfs, items.slice(20), kinds.slice(20));
       const started = [...wave1, ...wave2];
-      lap('wave 2 started');
       let freezes = 0;
       const deadline = Date.now() + 20_000;
       let orphaned: Array<{ id: string; kind: string; run_id: string; lease_until: string }> = [];
@@ -267,7 +251,6 @@ describe('durability: SIGKILL and restart', () => {
         await new Promise((res) => setTimeout(res, 1));
       }
       await victim!.kill('SIGKILL');
-      lap('victim killed');
       console.log(`PostgreSQL: killed worker ${victimOwner} holding ${orphaned.length} leases after ${freezes} freezes (${[...new Set(orphaned.map((j) => j.kind))].join(', ')})`);
       expect(orphaned.length, 'the victim never held a lease while the survivor was up').toBeGreaterThan(0);
 
@@ -279,9 +262,7 @@ describe('durability: SIGKILL and restart', () => {
         expect(run, `orphaned job ${j.id} belongs to a run under test`).toBeDefined();
         expect(Date.parse(run.endedAt), `run ${j.run_id} ended before the dead worker's lease on ${j.kind} expired`).toBeGreaterThanOrEqual(Number(j.lease_until));
       }
-      lap('all terminal');
       await checkExactlyOnce(api, w, wfs, started, runs);
-      lap('checked');
       expect(survivor!.alive()).toBe(true);
       expect((await db.query('SELECT count(*)::int AS n FROM jobs')).rows[0].n).toBe(0);
     } finally {

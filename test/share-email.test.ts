@@ -109,6 +109,26 @@ describe.each(DIALECTS)('share_email phase (%s)', (dialect) => {
     expect(audit.body.items.map((e: { data: { kind: string } }) => e.data.kind)).toEqual(['share', 'share']);
   });
 
+  it('fires share_email.sent: a workflow on that trigger runs once on the shared item', async () => {
+    const listener = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: w.owner.token,
+      body: { name: 'After sharing', trigger: { type: 'share_email.sent' }, phases: [{ id: 'note', type: 'comment', body: 'Shared with the client' }] },
+    });
+    expect(listener.status).toBe(201);
+    const item = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: 'Winter teaser' } });
+    const wfId = await workflow([{ id: 'share', type: 'share_email', to: ['client@brand.example'] }]);
+    const run = await s.call('POST', `/api/workflows/${wfId}/runs`, { token: w.owner.token, body: { target: { type: 'content', id: item.body.id } } });
+    await ended(run.body.id);
+    const fired = await until('the share_email.sent run to complete', async () => {
+      const list = await s.call('GET', `/api/workflows/${listener.body.id}/runs?targetId=${item.body.id}`, { token: w.owner.token });
+      return list.body.items.length === 1 && list.body.items[0].status === 'completed' && list.body.items;
+    });
+    expect(fired[0].trigger.type).toBe('share_email.sent');
+    const comments = await s.call('GET', `/api/content/${item.body.id}/comments`, { token: w.owner.token });
+    expect(comments.body.items.filter((c: { body: string }) => c.body === 'Shared with the client')).toHaveLength(1);
+    await s.call('PATCH', `/api/workflows/${listener.body.id}`, { token: w.owner.token, body: { enabled: false } });
+  });
+
   it('fails `deleted` when the target was deleted before the phase ran, and sends nothing', async () => {
     const before = smtp.messages.length;
     const item = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: 'Soon gone' } });

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDbUrl } from './helpers/databases.js';
-import { liveProcesses, startServeProcess, stopAllProcesses } from './helpers/processes.js';
+import { liveProcesses, startServeProcess, stopAllProcesses, type ServeProcess } from './helpers/processes.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 
 /** Polls `fn` until it returns something truthy; throws after `timeoutMs`. */
@@ -31,6 +31,24 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeo
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
+
+/**
+ * The child server of the crash test starts with the file, while the in-process tests run:
+ * starting a `flowgate` child takes a while on a busy machine.
+ */
+let crashServer: Promise<{ dbUrl: string; serve: ServeProcess }> | null = null;
+beforeAll(() => {
+  crashServer = (async () => {
+    const dbUrl = await freshDbUrl('sqlite');
+    return { dbUrl, serve: await startServeProcess(dbUrl) };
+  })();
+  crashServer.catch(() => {}); // reported where it is awaited
+});
+afterAll(async () => {
+  await crashServer?.catch(() => {});
+  await stopAllProcesses();
+  expect(liveProcesses()).toHaveLength(0);
+});
 
 describe.each(DIALECTS)('triggers (%s)', { timeout: 60_000 }, (dialect) => {
   let s: TestServer;
@@ -375,14 +393,10 @@ describe.each(DIALECTS)('triggers (%s)', { timeout: 60_000 }, (dialect) => {
 });
 
 describe('triggers survive a crash between the edit and the run (sqlite, child process)', { timeout: 90_000 }, () => {
-  afterAll(async () => {
-    expect(await stopAllProcesses()).toBe(0);
-    expect(liveProcesses()).toHaveLength(0);
-  });
-
   it('a server SIGKILLed right after the edit answered has exactly one run after restart, and it completes', async () => {
-    const dbUrl = await freshDbUrl('sqlite');
-    let serve = await startServeProcess(dbUrl);
+    const first = await crashServer!;
+    const dbUrl = first.dbUrl;
+    let serve: ServeProcess = first.serve;
     const setup = await serve.call('POST', '/api/setup', { body: { orgName: 'Crash', email: 'owner@crash.example', name: 'Olive', password: 'correct horse' } });
     expect(setup.status).toBe(201);
     const token = setup.body.token as string;

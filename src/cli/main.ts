@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { startServer, startWorker } from '../server.js';
 import { openDatabase } from '../store/open.js';
 import { migrate } from '../store/migrate.js';
 import { isPostgresUrl } from '../store/open.js';
@@ -34,6 +33,7 @@ program
     });
     let server;
     try {
+      const { startServer } = await import('../server.js');
       server = await startServer(config);
     } catch (err) {
       console.error(`flowgate: ${(err as Error).message}`);
@@ -60,6 +60,7 @@ program
     }
     let w;
     try {
+      const { startWorker } = await import('../server.js');
       w = await startWorker(config);
     } catch (err) {
       console.error(`flowgate: ${(err as Error).message}`);

@@ -6,6 +6,7 @@
  */
 import { DEFAULTS, parseDuration, renderTemplate, type ShareEmailPhase } from '../definitions/index.js';
 import { issueGuestLink } from '../runtime/guest-links.js';
+import { fireEvent } from '../runtime/triggers.js';
 import { failed, type PhaseHandler } from './types.js';
 
 /** One plain mailbox, as the outbox accepts it. */
@@ -38,8 +39,18 @@ export const shareEmailPhase: PhaseHandler<ShareEmailPhase> = {
         message,
       });
     }
-    // The `share_email.sent` trigger event (SPEC.md section 2) is recorded here, in this
-    // transaction, once that trigger is wired into the engine.
+    // The `share_email.sent` event fires other workflows in this same transaction.
+    await fireEvent(trx, {
+      orgId: run.org_id,
+      spaceId: run.space_id,
+      type: 'share_email.sent',
+      target,
+      key: `share_email.sent:${exec.id}`,
+      data: { targetId: target.id, sentTo, runId: run.id, phaseId: spec.id },
+      userId: null,
+      fromWorkflowId: run.workflow_id,
+      at: now,
+    });
     return { kind: 'succeeded', input, output: { sentTo, expiresAt: new Date(expiresAt).toISOString() } };
   },
 };

@@ -12,7 +12,7 @@ import { evaluateGate, type GateState } from '../core/gate.js';
 import { openExecution, type PhaseExec } from '../core/decide.js';
 import type { ApprovalPhase, Phase } from '../definitions/index.js';
 import { DEFAULTS, parseDuration } from '../definitions/index.js';
-import { addApprovers } from '../phases/approval.js';
+import { addApprovers, lockOrgBeforeAudit } from '../phases/approval.js';
 import type { Database, Executor } from '../store/db.js';
 import { isUniqueViolation } from '../store/db.js';
 import { newId } from '../store/ids.js';
@@ -22,7 +22,7 @@ import { dialectOf } from '../store/dialect.js';
 import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { enqueueJobs, type Job } from './jobs.js';
 import { linkState } from './guest-links.js';
-import { loadRun, type RunRow } from './run-store.js';
+import { LostRaceError, loadRun, type RunRow } from './run-store.js';
 import { applyEvent, versionPhases, type Applied } from './transition.js';
 
 export type Approver = { userId: string } | { email: string; link: GuestLinksTable };
@@ -40,8 +40,13 @@ export interface DecisionInput {
 
 const gone = (guest: boolean, message: string) => (guest ? new GoneError(message, 'link_closed') : new ConflictError(message, 'gate_not_waiting'));
 
+/** Locks the run, then its org (see lockOrgBeforeAudit), and reads the run. */
 async function lockRun(trx: Transaction<DB>, db: Database, runId: string) {
-  if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
+  if (db.dialect !== 'postgres') return loadRun(trx, runId);
+  const locked = await sql<{ org_id: string }>`SELECT org_id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
+  const orgId = locked.rows[0]?.org_id;
+  if (!orgId) return null;
+  await lockOrgBeforeAudit(trx, orgId);
   return loadRun(trx, runId);
 }
 
@@ -192,9 +197,15 @@ export async function gateTimeout(trx: Transaction<DB>, db: Database, job: Job, 
     now,
   });
   await appendAudit(trx, db.dialect, { orgId: row.org_id, actor: 'system', action: 'gate.escalated', subject: `run:${row.id}`, runId: row.id, data: { phaseId: spec.id, members: added.members, emails: added.emails }, at: now });
-  if (spec.timeout.then) {
-    await enqueueJobs(trx, [{ kind: 'timer', orgId: row.org_id, runId: row.id, executionId: exec.id, payload: { stage: 2 }, dueAt: now + (parseDuration(spec.timeout.then.after) ?? 0) }], now);
+  const secondDeadline = spec.timeout.then ? now + (parseDuration(spec.timeout.then.after) ?? 0) : null;
+  if (secondDeadline !== null) {
+    await enqueueJobs(trx, [{ kind: 'timer', orgId: row.org_id, runId: row.id, executionId: exec.id, payload: { stage: 2 }, dueAt: secondDeadline }], now);
   }
+  // The gate's deadline as the run shows it (phase `wakeAt`, output `timeoutAt`) is now the
+  // second one, or none; it used to keep showing the first, already past.
+  const output = { ...(exec.output && typeof exec.output === 'object' ? exec.output : {}), timeoutAt: secondDeadline === null ? null : new Date(secondDeadline).toISOString(), stage: 2 };
+  const moved = await trx.updateTable('phase_executions').set({ wake_at: secondDeadline, output: JSON.stringify(output) }).where('id', '=', exec.id).where('status', '=', 'waiting').executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${exec.id}`);
   return null;
 }
 
@@ -252,8 +263,13 @@ export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetE
   if (!waiting.length) return;
   const dialect = dialectOf(trx);
   const diff = event.changed.map((f) => describeChange(f, (event.before as unknown as Record<string, unknown>)[f], (target as unknown as Record<string, unknown>)[f]));
-  for (const { id } of waiting) {
-    if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${id} FOR UPDATE`.execute(trx);
+  // Every run, then the org, is locked before the first audit append (lockOrgBeforeAudit):
+  // locking the next run while holding the audit lock of the previous one's
+  // `gate.reevaluated` inverted the order (run → org → audit) that decisions on it follow.
+  const ids = waiting.map((r) => r.id).sort();
+  if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+  await lockOrgBeforeAudit(trx, event.orgId);
+  for (const id of ids) {
     const loaded = await loadRun(trx, id);
     if (!loaded) continue;
     const exec = openExecution(loaded.state);

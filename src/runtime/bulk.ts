@@ -54,6 +54,8 @@ export interface BulkScope {
 
 /** Runs handled per job execution (one transaction). */
 export const BULK_BATCH = 200;
+/** Pause between batches (real time, whatever the engine's clock says). */
+const BATCH_PAUSE_MS = 5;
 /** A batch that keeps failing (a database error, a bug) fails its operation after this many tries. */
 const MAX_BATCH_ATTEMPTS = 5;
 const UNFINISHED: RunStatus[] = ['triggered', 'active', 'waiting'];
@@ -184,6 +186,10 @@ interface BatchResult {
 /** The worker's entry point for a `bulk` job: one batch, committed with its progress and the next job. */
 export async function runBulkJob(deps: BulkDeps, job: Job): Promise<void> {
   const { operationId } = JSON.parse(job.payload) as { operationId: string };
+  // A short breath before each batch, so the server keeps answering while a big operation
+  // runs: with SQLite every query is synchronous, and batch after batch (the next job is
+  // claimed the moment this one commits) would hold the event loop until the end.
+  await new Promise<void>((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
   let res: BatchResult;
   try {
     res = await deps.db.tx((trx) => processBatch(trx, deps, job, operationId));

@@ -28,8 +28,15 @@ export function needsSlot(event: RunEvent): boolean {
   return event.type === 'start' || event.type === 'timer_fired' || event.type === 'gate_decided';
 }
 
+/**
+ * FOR NO KEY UPDATE, not FOR UPDATE: nearly every row a transition inserts (comments, jobs,
+ * notifications, audit events…) has a foreign key to its org, and each such insert takes
+ * FOR KEY SHARE on the org row until commit. FOR UPDATE conflicts with that, so two
+ * transitions that had each inserted a row and then asked for the org lock deadlocked.
+ * FOR NO KEY UPDATE still excludes every other admission (and `UPDATE orgs`), not FK checks.
+ */
 async function lockOrg(trx: Transaction<DB>, orgId: string) {
-  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR UPDATE`.execute(trx);
+  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR NO KEY UPDATE`.execute(trx);
 }
 
 async function slotUsers(trx: Executor, orgId: string, exceptJobId?: string) {

@@ -28,7 +28,8 @@ export function nextSlot(trigger: Extract<Trigger, { type: 'schedule' }>, after:
  * (SQLite has one writer.)
  */
 async function lockWorkflow(trx: Transaction<DB>, workflowId: string): Promise<void> {
-  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM workflows WHERE id = ${workflowId} FOR UPDATE`.execute(trx);
+  // NO KEY UPDATE: excludes saves and other fires, not the FK checks of runs being created.
+  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM workflows WHERE id = ${workflowId} FOR NO KEY UPDATE`.execute(trx);
 }
 
 /** Makes the workflow's schedule job match its current definition and enabled state. */

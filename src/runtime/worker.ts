@@ -272,14 +272,20 @@ export class Worker {
         await this.o.db.tx((trx) => completeJob(trx, job));
         return;
       }
+      // The claim may be old by now (the job waited for a pooled connection behind
+      // transactions queued on a lock): renew the lease before calling out. If it already
+      // expired and another worker took the job, this one must not execute the phase too.
+      if (!(await extendLease(this.o.db.k, job, this.o.now() + this.o.config.leaseMs))) throw new LeaseLostError(job.id);
       const heartbeat = setInterval(() => void this.heartbeat(job, executionId, controller), Math.max(200, this.o.config.leaseMs / 3));
-      let result: PhaseResult;
       try {
-        result = await safeExecute(() => handler.execute(ctx));
+        const result = await safeExecute(() => handler.execute(ctx));
+        // The lease stays renewed until the result is recorded: recording may wait for a
+        // connection or a lock, and a lease that expired meanwhile would let another worker
+        // execute the phase a second time.
+        await this.transition(job, resultEvent(executionId, result));
       } finally {
         clearInterval(heartbeat);
       }
-      await this.transition(job, resultEvent(executionId, result));
     } finally {
       this.aborts.delete(executionId);
     }

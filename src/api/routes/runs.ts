@@ -19,6 +19,8 @@ import { decodeCursor, page, pageQuery } from '../pagination.js';
 
 const RUN_STATUSES = ['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 const runId = z.object({ id: z.string().min(1).max(100) });
+/** Phase types that act on a target: a run of such a workflow must have one. */
+const TARGET_PHASES = ['mutate', 'comment', 'share_email'];
 
 /** A run the caller may see (404 for another org's, a deleted one, or one in a space they cannot read). */
 async function visibleRun(db: Executor, auth: Auth, id: string, need: 'read' | 'write') {
@@ -72,6 +74,10 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!wf) throw new NotFoundError('Workflow');
     await spaceAccess(db.k, auth, wf.spaceId, 'write');
     if (!wf.enabled) throw new ConflictError('This workflow is disabled; enable it before starting runs.');
+    const needsTarget = wf.phases.find((p) => TARGET_PHASES.includes(p.type));
+    if (needsTarget && !req.body.target) {
+      throw new InvalidInputError(`This workflow needs a target: its ${needsTarget.type} phase "${needsTarget.id}" works on one.`, [{ path: 'target', message: 'is required by this workflow' }]);
+    }
     const now = ctx.now();
     const id = await db.tx(async (trx) => {
       let target: { type: 'content' | 'task'; id: string; version: number } | null = null;
@@ -192,6 +198,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!isTerminal(old.status as RunStatus)) throw new ConflictError(`Run ${old.id} is ${old.status}; only finished runs can be re-run.`);
     const wf = await getWorkflow(db.k, auth.orgId, old.workflow_id);
     if (!wf) throw new NotFoundError('Workflow');
+    if (!wf.enabled) throw new ConflictError('This workflow is disabled; enable it before re-running its runs.');
     const now = ctx.now();
     const id = await db.tx(async (trx) => {
       let target: { type: 'content' | 'task'; id: string; version: number } | null = null;
