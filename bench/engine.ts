@@ -19,7 +19,7 @@ import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 // @ts-expect-error -- a plain .mjs helper shared with the test runner
 import { findPgBin, freePort } from '../test/postgres-server.mjs';
-import { startServeProcess, startWorkerProcesses, stopAllProcesses, type ServeProcess } from '../test/helpers/processes.js';
+import { startServeProcess, startWorkerProcesses, stopAllProcesses, type FlowgateProcess, type ServeProcess } from '../test/helpers/processes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -113,6 +113,13 @@ async function createDatabase(baseUrl: string, name: string): Promise<string> {
   return u.toString();
 }
 
+/** SIGTERM (graceful), then SIGKILL if the process has not exited within 15 s. */
+async function stop(p: FlowgateProcess) {
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+  await p.kill('SIGTERM');
+  clearTimeout(timer);
+}
+
 // ---------------------------------------------------------------------------------------------
 // One set-up: processes, a world, and a way to count finished runs straight from the store
 
@@ -158,7 +165,7 @@ async function sqliteSetup(): Promise<Setup> {
     },
     async close() {
       reader.close();
-      await api.kill('SIGTERM');
+      await stop(api);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -186,7 +193,7 @@ async function pgSetup(baseUrl: string, workers: number): Promise<Setup> {
     },
     async close() {
       await reader.end();
-      await Promise.all([api, ...procs].map((p) => p.kill('SIGTERM')));
+      await Promise.all([api, ...procs].map(stop));
     },
   };
 }

@@ -190,6 +190,7 @@ describe.each(DIALECTS)('bulk operations (%s)', (dialect: Dialect) => {
     const t2 = Date.now();
     const confirmed = await call('POST', '/api/runs/bulk', { body: bigBody });
     expect(confirmed.status).toBe(202);
+    expect(confirmed.body.total).toBe(BIG);
     bigJob = confirmed.body.jobId;
     const { job, seen } = await follow(bigJob);
     const t3 = Date.now();
@@ -225,7 +226,7 @@ describe.each(DIALECTS)('bulk operations (%s)', (dialect: Dialect) => {
     const head = await auditHead(s, w.orgId);
     const again = await call('POST', '/api/runs/bulk', { body: bigBody });
     expect(again.status).toBe(202);
-    expect(again.body.jobId).toBe(bigJob);
+    expect(again.body).toEqual({ jobId: bigJob, total: BIG });
     await sleep(300);
     expect(await auditHead(s, w.orgId)).toBe(head);
     expect(await s.db.k.selectFrom('bulk_operations').select('id').execute()).toHaveLength(1);
@@ -265,6 +266,8 @@ describe.each(DIALECTS)('bulk operations (%s)', (dialect: Dialect) => {
     expect((await s.call('GET', `/api/jobs/${bigJob}`, { token: editor.token })).status).toBe(404);
     expect((await s.call('GET', '/api/jobs/nope', { token: w.owner.token })).status).toBe(404);
     expect((await s.call('GET', `/api/jobs/${bigJob}`)).status).toBe(401);
+    const doc = (await s.call('GET', '/api/openapi.json')).body;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/runs/bulk', '/api/jobs/{id}']));
   });
 
   it('bulk delete by ids: finished runs leave lists and pages, their audit trail stays; unfinished ones are untouched', async () => {
@@ -274,9 +277,12 @@ describe.each(DIALECTS)('bulk operations (%s)', (dialect: Dialect) => {
     const first = await s.call('POST', '/api/runs/bulk', { token: editor.token, body });
     expect(first.status).toBe(200);
     expect(first.body.count).toBe(25);
-    const confirmed = await s.call('POST', '/api/runs/bulk', { token: editor.token, body: { ...body, confirmToken: first.body.confirmToken } });
-    expect(confirmed.status).toBe(202);
-    const { job } = await follow(confirmed.body.jobId, editor.token);
+    // The same confirmed call twice at once: one operation.
+    const [confirmed, twin] = await Promise.all([0, 1].map(() => s.call('POST', '/api/runs/bulk', { token: editor.token, body: { ...body, confirmToken: first.body.confirmToken } })));
+    expect(confirmed!.status).toBe(202);
+    expect(twin!.status).toBe(202);
+    expect(twin!.body.jobId).toBe(confirmed!.body.jobId);
+    const { job } = await follow(confirmed!.body.jobId, editor.token);
     expect(job).toMatchObject({ action: 'delete', status: 'done', done: 25, total: 25, changed: 25, idCount: 27 });
 
     for (const id of finished.slice(0, 3)) expect((await call('GET', `/api/runs/${id}`)).status).toBe(404);

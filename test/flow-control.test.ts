@@ -91,8 +91,8 @@ async function startSlowServer() {
 }
 type SlowServer = Awaited<ReturnType<typeof startSlowServer>>;
 
-/** Samples `count()` every ~20 ms until stopped; reports the largest value seen. */
-function sampler(count: () => Promise<number>) {
+/** Samples `count()` every ~`everyMs` until stopped; reports the largest value seen. */
+function sampler(count: () => Promise<number>, everyMs = 20) {
   let running = true;
   let max = 0;
   let samples = 0;
@@ -100,7 +100,7 @@ function sampler(count: () => Promise<number>) {
     while (running) {
       max = Math.max(max, await count());
       samples++;
-      await sleep(20);
+      await sleep(everyMs);
     }
   })();
   return {
@@ -237,7 +237,7 @@ describe.each(DIALECTS)('flow control (%s)', { timeout: 60_000 }, (dialect) => {
     const wf = await slowWorkflow(sp, 'Slow call');
     slow.reset();
     const db = sampler(activeInDb);
-    const api = sampler(activeInApi);
+    const api = sampler(activeInApi, 100); // the API too, less often: it competes with the server's work
     // While they are submitted, some queue: triggered, waiting for flow control, with a queue position.
     const [runs, queued] = await Promise.all([
       startMany(wf, 40),
@@ -283,9 +283,10 @@ describe.each(DIALECTS)('flow control (%s)', { timeout: 60_000 }, (dialect) => {
     for (const key of ['a1', 'a2', 'a3']) holders.push(await start(wfA, { url: `${slow.url}/hold/${key}` }));
     await waitFor(async () => ['a1', 'a2', 'a3'].every(slow.arrived), 10_000, 'the holders to be calling');
     const backlogA: any[] = [];
-    for (let i = 0; i < 27; i++) backlogA.push(await start(wfA));
+    const quick = { url: `${slow.url}/slow?ms=200` };
+    for (let i = 0; i < 27; i++) backlogA.push(await start(wfA, quick));
     const runsB: any[] = [];
-    for (let i = 0; i < 3; i++) runsB.push(await start(wfB));
+    for (let i = 0; i < 3; i++) runsB.push(await start(wfB, quick));
     await waitFor(async () => {
       const res = await call('GET', '/api/runs?status=triggered&limit=500');
       return (res.body.items as any[]).filter(parked).length === 30;

@@ -27,7 +27,7 @@ import type { PhaseHandler } from './types.js';
  * audit lock, which is the same deadlock). The caller holds the run lock already.
  */
 export async function lockOrgBeforeAudit(trx: Transaction<DB>, orgId: string): Promise<void> {
-  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR UPDATE`.execute(trx);
+  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR NO KEY UPDATE`.execute(trx);
 }
 
 export interface AddApprovers {

@@ -43,7 +43,7 @@ const gone = (guest: boolean, message: string) => (guest ? new GoneError(message
 /** Locks the run, then its org (see lockOrgBeforeAudit), and reads the run. */
 async function lockRun(trx: Transaction<DB>, db: Database, runId: string) {
   if (db.dialect !== 'postgres') return loadRun(trx, runId);
-  const locked = await sql<{ org_id: string }>`SELECT org_id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
+  const locked = await sql<{ org_id: string }>`SELECT org_id FROM runs WHERE id = ${runId} FOR NO KEY UPDATE`.execute(trx);
   const orgId = locked.rows[0]?.org_id;
   if (!orgId) return null;
   await lockOrgBeforeAudit(trx, orgId);
@@ -175,12 +175,6 @@ export async function gateTimeout(trx: Transaction<DB>, db: Database, job: Job, 
   const action = stage === 1 ? spec.timeout.action : spec.timeout.then?.action ?? 'deny';
   await appendAudit(trx, db.dialect, { orgId: row.org_id, actor: 'system', action: 'gate.timeout', subject: `run:${row.id}`, runId: row.id, data: { phaseId: spec.id, stage, action }, at: now });
   if (action === 'deny') {
-    // The worker deletes this timer job (fenced) after we return, in this same transaction.
-    // The gate's `cancel_timers` command deletes every timer of the run, this one included,
-    // which made that fenced delete find nothing: LeaseLostError, rollback, and the timeout
-    // never denied (retried forever). So the job being processed stops being a "timer" for
-    // the rest of this transaction; the worker's completeJob still finds it by id and fence.
-    await trx.updateTable('jobs').set({ kind: 'timer.firing' }).where('id', '=', job.id).where('fence', '=', job.fence).execute();
     return applyEvent(trx, db, row.id, { type: 'gate_decided', executionId: exec.id, decision: 'deny', output: { decision: 'deny', reason: 'timeout', stage } }, now);
   }
   const target = row.target_type && row.target_id ? await getTarget(trx, row.org_id, row.target_type, row.target_id) : null;
@@ -267,7 +261,7 @@ export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetE
   // locking the next run while holding the audit lock of the previous one's
   // `gate.reevaluated` inverted the order (run → org → audit) that decisions on it follow.
   const ids = waiting.map((r) => r.id).sort();
-  if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+  if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
   await lockOrgBeforeAudit(trx, event.orgId);
   for (const id of ids) {
     const loaded = await loadRun(trx, id);

@@ -242,7 +242,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
     // Lock the whole batch up front, in id order, before the first audit write takes the
     // org's audit lock: locking runs one by one after it would deadlock against a worker
     // that holds a run and waits for that lock.
-    if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+    if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
     if (scope.action === 'cancel') {
       for (const id of ids) {
         const applied = await applyEvent(trx, db, id, { type: 'cancel', by: actor, reason: `bulk operation ${op.id}` }, now);

@@ -37,7 +37,10 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     this.notifier = o.db.dialect === 'postgres' && o.config.db ? new PgNotifier(o.config.db, o.logger) : new LocalNotifier();
-    this.worker = o.worker ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier }) : null;
+    // On PostgreSQL each job in flight may hold a pooled connection: claim no more than the pool
+    // can serve, or claimed jobs wait on connections while their leases run out.
+    const concurrency = o.db.dialect === 'postgres' ? 8 : 32;
+    this.worker = o.worker ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency }) : null;
     this.mail = o.worker
       ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner })
       : null;

@@ -46,7 +46,7 @@ export function actorOf(event: RunEvent): string {
 }
 
 export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: { resumeJobId?: string } = {}): Promise<Applied | null> {
-  if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx);
+  if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR NO KEY UPDATE`.execute(trx);
   const loaded = await loadRun(trx, runId);
   if (!loaded) return null;
   const { row, state } = loaded;

@@ -87,6 +87,9 @@ export class Worker {
 
   private async run() {
     while (this.running) {
+      // Let I/O in between batches: with SQLite every query resolves synchronously, so without
+      // this turn of the event loop a backlog of jobs would keep HTTP requests waiting until it drained.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       this.woken = false;
       const free = this.concurrency - this.inFlight.size;
       let jobs: Job[] = [];
@@ -187,9 +190,9 @@ export class Worker {
   /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
   private async transition(job: Job, event: RunEvent, opts: { resumeJobId?: string } = {}) {
     const applied = await this.o.db.tx(async (trx) => {
-      const a = job.run_id ? await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), opts) : null;
+      // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
       await completeJob(trx, job);
-      return a;
+      return job.run_id ? applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), opts) : null;
     });
     this.afterCommit(applied);
   }
@@ -197,15 +200,19 @@ export class Worker {
   /** A wait's timer resumes the run; a gate's timer is its timeout (deny or escalate). */
   private async timer(job: Job) {
     const applied = await this.o.db.tx(async (trx) => {
-      const exec = await trx.selectFrom('phase_executions').select(['waiting_for', 'status']).where('id', '=', job.execution_id!).executeTakeFirst();
-      const a =
-        exec?.status === 'waiting' && exec.waiting_for === 'approval'
-          ? await gateTimeout(trx, this.o.db, job, this.o.now(), this.o.config.publicUrl)
-          : await applyEvent(trx, this.o.db, job.run_id!, { type: 'timer_fired', executionId: job.execution_id! }, this.o.now());
+      // The job goes first: a gate's deny cancels the run's timers, this one included.
       await completeJob(trx, job);
-      return a;
+      const exec = await trx.selectFrom('phase_executions').select(['waiting_for', 'status']).where('id', '=', job.execution_id!).executeTakeFirst();
+      return exec?.status === 'waiting' && exec.waiting_for === 'approval'
+        ? gateTimeout(trx, this.o.db, job, this.o.now(), this.o.config.publicUrl)
+        : applyEvent(trx, this.o.db, job.run_id!, { type: 'timer_fired', executionId: job.execution_id! }, this.o.now());
     });
     this.afterCommit(applied);
+    // An escalation changes no run state but adds approvers and emails: show it and send them.
+    if (!applied && job.run_id) {
+      this.o.notifier.runChanged(job.run_id, job.org_id ?? '');
+      this.o.notifier.jobsDue();
+    }
   }
 
   private afterCommit(applied: Applied | null) {
@@ -251,7 +258,7 @@ export class Worker {
           // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
           // commits between this read and the transition lets the handler's writes (a comment,
           // a mutation) commit for a phase that is no longer running.
-          if (this.o.db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${job.run_id} FOR UPDATE`.execute(trx);
+          if (this.o.db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${job.run_id} FOR NO KEY UPDATE`.execute(trx);
           const loaded = await loadRun(trx, job.run_id!);
           const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
           if (!ctx) {

@@ -120,7 +120,7 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post('/api/runs/bulk', {
     schema: {
       tags: ['runs'],
-      summary: 'Bulk cancel or delete: without confirmToken, counts the runs it would touch (200 {count, confirmToken}); with it, starts the operation (202 {jobId}).',
+      summary: 'Bulk cancel or delete: without confirmToken, counts the runs it would touch (200 {count, confirmToken, expiresAt}); with it, starts the operation (202 {jobId, total}); repeating that call answers the same job.',
       body: bulkBody,
     },
   }, async (req, reply) => {
@@ -140,14 +140,15 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
     }
 
     const confirmHash = crypto.createHash('sha256').update(canonicalJson({ org: auth.orgId, user: auth.userId, request, confirmToken })).digest('hex');
-    const existing = () => db.k.selectFrom('bulk_operations').select('id').where('confirm_hash', '=', confirmHash).where('org_id', '=', auth.orgId).executeTakeFirst();
+    const existing = () => db.k.selectFrom('bulk_operations').select(['id', 'total']).where('confirm_hash', '=', confirmHash).where('org_id', '=', auth.orgId).executeTakeFirst();
     const before = await existing();
-    if (before) return reply.code(202).send({ jobId: before.id });
+    if (before) return reply.code(202).send({ jobId: before.id, total: before.total });
 
     const claims = verifyToken(secret, auth, request, confirmToken, ctx.now());
     const id = newId();
+    let total: number;
     try {
-      await db.tx(async (trx) => {
+      total = await db.tx(async (trx) => {
         const spaceIds = await writableSpaceIds(trx, auth);
         const scope: BulkScope = { orgId: auth.orgId, action, spaceIds, upTo: claims.u, countedAt: claims.t };
         // The same bounded selection, counted again: runs that finished or were deleted since
@@ -165,16 +166,17 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
           total: count,
           confirmHash,
         }, ctx.now());
+        return count;
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // The same confirmed call, recorded by a concurrent request a moment ago.
       const other = await existing();
       if (!other) throw err;
-      return reply.code(202).send({ jobId: other.id });
+      return reply.code(202).send({ jobId: other.id, total: other.total });
     }
     ctx.engine.wake();
-    return reply.code(202).send({ jobId: id });
+    return reply.code(202).send({ jobId: id, total });
   });
 
   r.get('/api/jobs/:id', {
