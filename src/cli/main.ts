@@ -1,5 +1,5 @@
 /**
- * The `flowgate` command. `serve` runs the API, web UI and an embedded worker; the other
+ * The `flowgate` command. `serve` runs the API, the guest review pages and an embedded worker; the other
  * commands drive a running server through its HTTP API, or the store directly (migrate).
  */
 import { Command, Option } from 'commander';
@@ -19,7 +19,7 @@ function dbOption() {
 
 program
   .command('serve')
-  .description('run the HTTP API, the web UI and an embedded worker')
+  .description('run the HTTP API, the guest review pages and an embedded worker')
   .option('--port <port>', 'port to listen on (env PORT, default 3000)')
   .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
   .addOption(dbOption())
