@@ -60,15 +60,7 @@ export class Engine {
     this.mail?.start();
   }
 
-  private stopHooks: Array<() => void> = [];
-
-  /** Long-lived responses (SSE) register here to be ended when the server stops. */
-  onStop(fn: () => void) {
-    this.stopHooks.push(fn);
-  }
-
   async stop() {
-    for (const fn of this.stopHooks.splice(0)) fn();
     this.unsubscribe?.();
     await this.worker?.stop();
     await this.mail?.stop();
