@@ -5,8 +5,8 @@
  * http://127.0.0.1:3000), the token `--token` or FLOWGATE_TOKEN; `--json` prints the API's
  * answer; an error prints the API's message and exits 1.
  */
-import { Option, type Command } from 'commander';
-import { ApiError, FlowgateClient, resolveConnection } from './http-client.js';
+import type { Command } from 'commander';
+import { act, connectionOptions, type ConnOpts } from './command.js';
 import { table } from './runs.js';
 
 export type Approver = { userId: string } | { email: string };
@@ -30,11 +30,6 @@ export interface GateView {
   decisions: DecisionView[];
 }
 
-interface ConnOpts {
-  url?: string;
-  token?: string;
-  json?: boolean;
-}
 
 // ---------------------------------------------------------------------------------------
 // Formatting (pure, exported for tests)
@@ -95,27 +90,6 @@ export function formatGates(runId: string, gates: GateView[]): string {
 // ---------------------------------------------------------------------------------------
 // Commands
 
-function connectionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--url <url>', 'the Flowgate server (env FLOWGATE_URL, default http://127.0.0.1:3000)'))
-    .addOption(new Option('--token <token>', 'an API token (env FLOWGATE_TOKEN)'));
-}
-
-/** Wraps an action: builds the client, prints API errors as `flowgate: <message>` and sets exit code 1. */
-function act<A extends string[]>(fn: (client: FlowgateClient, opts: ConnOpts & Record<string, any>, ...args: A) => Promise<void>) {
-  return async (...all: unknown[]) => {
-    const cmd = all[all.length - 1] as Command;
-    const opts = cmd.optsWithGlobals() as ConnOpts & Record<string, any>;
-    const args = all.slice(0, -2) as A;
-    try {
-      await fn(new FlowgateClient(resolveConnection(opts)), opts, ...args);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      console.error(`flowgate: ${err.message}`);
-      process.exitCode = 1;
-    }
-  };
-}
 
 const enc = encodeURIComponent;
 

@@ -5,8 +5,9 @@
  * something readable, or the API's JSON with `--json`; an error prints the API's message
  * and exits 1.
  */
-import { Option, type Command } from 'commander';
-import { ApiError, FlowgateClient, resolveConnection } from './http-client.js';
+import type { Command } from 'commander';
+import { act, connectionOptions, UsageError, type ConnOpts } from './command.js';
+import type { FlowgateClient } from './http-client.js';
 
 interface PhaseView {
   phaseId: string;
@@ -43,11 +44,6 @@ export interface RunView {
   phases: PhaseView[];
 }
 
-interface ConnOpts {
-  url?: string;
-  token?: string;
-  json?: boolean;
-}
 
 // ---------------------------------------------------------------------------------------
 // Formatting (pure, exported for tests)
@@ -146,33 +142,6 @@ export function parseInput(s: string): Record<string, unknown> {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--input must be a JSON object, such as {"campaign": "spring"}');
   return v as Record<string, unknown>;
-}
-
-class UsageError extends Error {}
-
-// ---------------------------------------------------------------------------------------
-// Commands
-
-function connectionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--url <url>', 'the Flowgate server (env FLOWGATE_URL, default http://127.0.0.1:3000)'))
-    .addOption(new Option('--token <token>', 'an API token (env FLOWGATE_TOKEN)'));
-}
-
-/** Wraps an action: builds the client, prints errors as `flowgate: <message>` and sets exit code 1. */
-function act<A extends string[]>(fn: (client: FlowgateClient, opts: ConnOpts & Record<string, any>, ...args: A) => Promise<void>) {
-  return async (...all: unknown[]) => {
-    const cmd = all[all.length - 1] as Command;
-    const opts = cmd.optsWithGlobals() as ConnOpts & Record<string, any>;
-    const args = all.slice(0, -2) as A;
-    try {
-      await fn(new FlowgateClient(resolveConnection(opts)), opts, ...args);
-    } catch (err) {
-      if (!(err instanceof ApiError) && !(err instanceof UsageError)) throw err;
-      console.error(`flowgate: ${err.message}`);
-      process.exitCode = 1;
-    }
-  };
 }
 
 const out = (opts: ConnOpts, value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
