@@ -19,6 +19,8 @@ export interface Config {
   leaseMs: number;
   logLevel: string;
   relaxedDurability: boolean;
+  /** Group commit: most transitions one worker commits in one transaction; 1 turns it off. */
+  groupCommitMax: number;
   /** Embedded worker in `serve`. */
   worker: boolean;
   /** The OpenAI-compatible provider `ai` phases call; without a baseUrl they fail `external_error`. */
@@ -47,6 +49,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     leaseMs: overrides.leaseMs ?? (env.FLOWGATE_LEASE_MS ? Number(env.FLOWGATE_LEASE_MS) : 30_000),
     logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
     relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
+    groupCommitMax: overrides.groupCommitMax ?? (env.FLOWGATE_GROUP_COMMIT_MAX ? Number(env.FLOWGATE_GROUP_COMMIT_MAX) : 64),
     worker: overrides.worker ?? true,
     ai: overrides.ai ?? aiFromEnv(env),
   };

@@ -40,7 +40,12 @@ export class Engine {
     // On PostgreSQL each job in flight may hold a pooled connection: claim no more than the pool
     // can serve, or claimed jobs wait on connections while their leases run out.
     const concurrency = o.db.dialect === 'postgres' ? 8 : 32;
-    this.worker = o.worker ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency }) : null;
+    // Group commit: SQLite has one writer, so one batch at a time; PostgreSQL overlaps two, so
+    // one batch's commit round trip does not leave the worker idle.
+    const groupCommit = { maxBatch: o.config.groupCommitMax, parallel: o.db.dialect === 'postgres' ? 2 : 1 };
+    this.worker = o.worker
+      ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, groupCommit })
+      : null;
     this.mail = o.worker
       ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner })
       : null;

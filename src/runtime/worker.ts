@@ -6,7 +6,7 @@
  * (same process), or a NOTIFY (PostgreSQL, other processes).
  */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
@@ -25,6 +25,8 @@ import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
 import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
+import { GroupCommitter } from './group-commit.js';
+import type { DB } from '../store/schema.js';
 
 export interface WorkerOptions {
   db: Database;
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   concurrency?: number;
   batchSize?: number;
   idleMs?: number;
+  /** Group commit: most transitions in one transaction (1 = off), and transactions open at once. */
+  groupCommit?: { maxBatch: number; parallel: number };
 }
 
 const MAX_PHASE_ATTEMPTS = 5;
@@ -50,11 +54,18 @@ export class Worker {
   private readonly concurrency: number;
   private readonly batchSize: number;
   private readonly idleMs: number;
+  /** Every transaction the worker's jobs make goes through it (see group-commit.ts). */
+  readonly committer: GroupCommitter;
 
   constructor(private readonly o: WorkerOptions) {
     this.concurrency = o.concurrency ?? 32;
     this.batchSize = o.batchSize ?? 32;
     this.idleMs = o.idleMs ?? 1000;
+    this.committer = new GroupCommitter(o.db, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger });
+  }
+
+  private commit<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.committer.run(fn);
   }
 
   start() {
@@ -145,7 +156,7 @@ export class Worker {
           await this.transition(job, (JSON.parse(job.payload) as { event: RunEvent }).event, { resumeJobId: job.id });
           break;
         case 'schedule': {
-          const runId = await this.o.db.tx(async (trx) => {
+          const runId = await this.commit(async (trx) => {
             const id = await fireSchedule(trx, job, this.o.now());
             await completeJob(trx, job);
             return id;
@@ -161,7 +172,7 @@ export class Worker {
           break;
         default:
           this.o.logger.error({ job: job.id, kind: job.kind }, 'unknown job kind; dropping it');
-          await this.o.db.tx((trx) => completeJob(trx, job));
+          await this.commit((trx) => completeJob(trx, job));
       }
     } catch (err) {
       if (err instanceof LeaseLostError) {
@@ -170,8 +181,8 @@ export class Worker {
       }
       if (job.kind === 'phase.execute' && job.attempts >= MAX_PHASE_ATTEMPTS) {
         this.o.logger.error({ err, job: job.id, attempts: job.attempts }, 'phase failed repeatedly; failing it');
-        await this.o.db
-          .tx(async (trx) => {
+        await this
+          .commit(async (trx) => {
             const a = await applyEvent(trx, this.o.db, job.run_id!, { type: 'phase_failed', executionId: job.execution_id!, code: 'internal', message: `The phase kept failing: ${(err as Error)?.message ?? err}` }, this.o.now());
             await completeJob(trx, job);
             return a;
@@ -189,7 +200,7 @@ export class Worker {
 
   /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
   private async transition(job: Job, event: RunEvent, opts: { resumeJobId?: string } = {}) {
-    const applied = await this.o.db.tx(async (trx) => {
+    const applied = await this.commit(async (trx) => {
       // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
       await completeJob(trx, job);
       return job.run_id ? applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), opts) : null;
@@ -199,7 +210,7 @@ export class Worker {
 
   /** A wait's timer resumes the run; a gate's timer is its timeout (deny or escalate). */
   private async timer(job: Job) {
-    const applied = await this.o.db.tx(async (trx) => {
+    const applied = await this.commit(async (trx) => {
       // The job goes first: a gate's deny cancels the run's timers, this one included.
       await completeJob(trx, job);
       const exec = await trx.selectFrom('phase_executions').select(['waiting_for', 'status']).where('id', '=', job.execution_id!).executeTakeFirst();
@@ -254,7 +265,7 @@ export class Worker {
     this.aborts.set(executionId, controller);
     try {
       if (handler.mode === 'tx') {
-        const applied = await this.o.db.tx(async (trx) => {
+        const applied = await this.commit(async (trx) => {
           // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
           // commits between this read and the transition lets the handler's writes (a comment,
           // a mutation) commit for a phase that is no longer running.
@@ -276,7 +287,7 @@ export class Worker {
       const loaded = await loadRun(this.o.db.k, job.run_id!);
       const ctx = loaded && (await this.context(this.o.db.k, loaded.row, loaded.state, executionId, controller.signal));
       if (!ctx) {
-        await this.o.db.tx((trx) => completeJob(trx, job));
+        await this.commit((trx) => completeJob(trx, job));
         return;
       }
       // The claim may be old by now (the job waited for a pooled connection behind

@@ -1,0 +1,154 @@
+/**
+ * Group commit: the transitions a worker has ready at the same moment share one transaction,
+ * so they share one commit (one fsync on SQLite, one WAL flush on PostgreSQL) and, when they
+ * belong to one org, one wait for the org's flow-control and audit-chain locks.
+ *
+ * Each submitted unit is a function of the transaction, exactly what it would run alone, and
+ * each runs inside its own SAVEPOINT: a unit that throws is rolled back to its savepoint and
+ * leaves the others untouched. Its guards are its own (a run's `rev`, a job's `fence`), so a
+ * batch never lets one unit's write pass because another unit checked something. A unit that
+ * failed for any reason but a lost lease is run again alone, in its own transaction, after the
+ * batch commits: that gives it the exact outcome (and error) it would have had without
+ * batching, and resolves a deadlock between two batches the usual way. If the batch's commit
+ * itself fails, every unit runs again alone.
+ *
+ * A unit's promise settles only after the transaction that holds its writes has committed, so
+ * whatever the caller does next (waking workers, aborting a phase, answering a request) sees
+ * durable state. Nothing waits for a batch to fill: a unit submitted while no batch is open
+ * starts one on the next turn of the event loop, and units that arrive while batches are
+ * committing form the next batch. Under load the batches grow by themselves; when idle a unit
+ * commits as fast as it would alone.
+ */
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../store/db.js';
+import type { DB } from '../store/schema.js';
+import { LeaseLostError } from './jobs.js';
+
+type Unit<T> = (trx: Transaction<DB>) => Promise<T>;
+
+interface Pending {
+  fn: Unit<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  /** Most units in one transaction; 1 turns group commit off. */
+  maxBatch: number;
+  /** Transactions this committer may have open at once (SQLite has one writer anyway). */
+  parallel: number;
+  logger?: Logger;
+}
+
+export interface GroupCommitStats {
+  /** Transactions committed (batches and units run alone). */
+  commits: number;
+  /** Units committed. */
+  units: number;
+  /** Units that failed inside a batch and ran again alone. */
+  ranAlone: number;
+  /** Largest batch so far. */
+  largest: number;
+}
+
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private open = 0;
+  private scheduled = false;
+  private readonly counters: GroupCommitStats = { commits: 0, units: 0, ranAlone: 0, largest: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly o: GroupCommitOptions,
+  ) {}
+
+  /** Runs `fn` in a transaction shared with other units; resolves once that transaction committed. */
+  run<T>(fn: Unit<T>): Promise<T> {
+    if (this.o.maxBatch <= 1) return this.alone(fn);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  stats(): GroupCommitStats {
+    return { ...this.counters };
+  }
+
+  private schedule() {
+    if (this.scheduled || this.open >= this.o.parallel || this.queue.length === 0) return;
+    this.scheduled = true;
+    // One turn of the event loop lets the other jobs that are ready now join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.open < this.o.parallel && this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.o.maxBatch);
+        this.open++;
+        void this.commit(batch).finally(() => {
+          this.open--;
+          this.schedule();
+        });
+      }
+    });
+  }
+
+  private async alone<T>(fn: Unit<T>): Promise<T> {
+    const result = await this.db.tx(fn);
+    this.counters.commits++;
+    this.counters.units++;
+    return result;
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const [p] = batch as [Pending];
+      await this.alone(p.fn).then(p.resolve, p.reject);
+      return;
+    }
+    type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.db.tx(async (trx) => {
+        const out: Outcome[] = [];
+        for (const [i, p] of batch.entries()) {
+          const name = sql.id(`unit_${i}`);
+          await sql`SAVEPOINT ${name}`.execute(trx);
+          try {
+            out.push({ ok: true, value: await p.fn(trx) });
+            await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+          } catch (error) {
+            await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(trx);
+            await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+            out.push({ ok: false, error });
+          }
+        }
+        return out;
+      });
+    } catch (err) {
+      // The batch did not commit (its commit failed, or the connection went): nothing of it
+      // is stored, so each unit runs again on its own.
+      this.o.logger?.warn({ err, units: batch.length }, 'group commit failed; running its units one by one');
+      await Promise.all(batch.map((p) => this.retryAlone(p)));
+      return;
+    }
+    const committed = outcomes.filter((o) => o.ok).length;
+    this.counters.commits++;
+    this.counters.units += committed;
+    this.counters.largest = Math.max(this.counters.largest, batch.length);
+    const again: Promise<void>[] = [];
+    for (const [i, p] of batch.entries()) {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else if (o.error instanceof LeaseLostError) p.reject(o.error);
+      else again.push(this.retryAlone(p));
+    }
+    await Promise.all(again);
+  }
+
+  private retryAlone(p: Pending): Promise<void> {
+    this.counters.ranAlone++;
+    return this.alone(p.fn).then(p.resolve, p.reject);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Group commit (ARCHITECTURE.md "Throughput"): units submitted together share one
+ * transaction, each guarded on its own. On real SQLite and PostgreSQL databases: batching
+ * happens, a failing unit loses its own writes and nobody else's, a lost lease is reported
+ * to its caller alone, a unit's promise settles only after its writes are durable, and under
+ * the engine many runs' transitions commit together and every run still completes.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeJob, enqueueJobs, LeaseLostError, type Job } from '../src/runtime/jobs.js';
+import { GroupCommitter } from '../src/runtime/group-commit.js';
+import type { Database } from '../src/store/db.js';
+import { newId } from '../src/store/ids.js';
+import { openDatabase } from '../src/store/open.js';
+import { DIALECTS, freshDbUrl } from './helpers/databases.js';
+import { setupWorld, startTestServer } from './helpers/server.js';
+
+const now = 1_750_000_000_000;
+
+describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
+  let db: Database;
+  let url: string;
+
+  beforeAll(async () => {
+    url = await freshDbUrl(dialect);
+    db = await openDatabase({ db: url });
+  });
+  afterAll(async () => db?.close());
+
+  /** A unit that writes one org row named `name`. */
+  const writeOrg = (name: string) => async (trx: Parameters<Parameters<Database['tx']>[0]>[0]) => {
+    const id = newId();
+    await trx.insertInto('orgs').values({ id, name, max_active_runs: 100, created_at: now }).execute();
+    return id;
+  };
+  const orgNamed = async (name: string) => (await db.k.selectFrom('orgs').select('id').where('name', '=', name).execute()).map((r) => r.id);
+
+  it('commits units submitted together in fewer transactions, each with its own result', async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const names = Array.from({ length: 40 }, (_, i) => `batched-${i}`);
+    const ids = await Promise.all(names.map((n) => gc.run(writeOrg(n))));
+    for (const [i, n] of names.entries()) expect(await orgNamed(n)).toEqual([ids[i]]);
+    const st = gc.stats();
+    expect(st.units).toBe(40);
+    // 40 units, at most 16 a batch: 3 commits at best; anything well under 40 shows batching.
+    expect(st.commits).toBeLessThanOrEqual(10);
+    expect(st.largest).toBeGreaterThan(1);
+    expect(st.largest).toBeLessThanOrEqual(16);
+  });
+
+  it('rolls back only the unit that throws; the others commit, and the error reaches its caller', async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const boom = new Error('unit failed');
+    let attempts = 0;
+    const results = await Promise.allSettled([
+      gc.run(writeOrg('keep-1')),
+      gc.run(async (trx) => {
+        attempts++;
+        await writeOrg('lost')(trx);
+        throw boom;
+      }),
+      gc.run(writeOrg('keep-2')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBe(boom);
+    expect(await orgNamed('keep-1')).toHaveLength(1);
+    expect(await orgNamed('keep-2')).toHaveLength(1);
+    expect(await orgNamed('lost')).toEqual([]);
+    // It ran in the batch, then once more alone (so its outcome is what it would be unbatched).
+    expect(attempts).toBe(2);
+    expect(gc.stats().ranAlone).toBe(1);
+  });
+
+  it('a unit that fails inside the batch but succeeds alone commits exactly once', async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    let attempts = 0;
+    const [a, flaky, b] = await Promise.all([
+      gc.run(writeOrg('steady-a')),
+      gc.run(async (trx) => {
+        attempts++;
+        const id = await writeOrg('flaky')(trx);
+        if (attempts === 1) throw new Error('transient');
+        return id;
+      }),
+      gc.run(writeOrg('steady-b')),
+    ]);
+    expect(await orgNamed('flaky')).toEqual([flaky]);
+    expect(await orgNamed('steady-a')).toEqual([a]);
+    expect(await orgNamed('steady-b')).toEqual([b]);
+  });
+
+  it("keeps each job's fence its own: a second completion of one claim is a lost lease for that caller only", async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    await enqueueJobs(db.k, [{ kind: 'timer', orgId: null, runId: null, dueAt: now }], now);
+    const job = (await db.k.selectFrom('jobs').selectAll().where('kind', '=', 'timer').executeTakeFirstOrThrow()) as Job;
+    let lostAttempts = 0;
+    const results = await Promise.allSettled([
+      gc.run(async (trx) => {
+        await completeJob(trx, job);
+        return writeOrg('after-first-completion')(trx);
+      }),
+      gc.run(async (trx) => {
+        lostAttempts++;
+        await writeOrg('after-second-completion')(trx);
+        await completeJob(trx, job);
+      }),
+    ]);
+    expect(results[0]!.status).toBe('fulfilled');
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
+    // A lost lease is final: not retried alone.
+    expect(lostAttempts).toBe(1);
+    expect(await orgNamed('after-first-completion')).toHaveLength(1);
+    expect(await orgNamed('after-second-completion')).toEqual([]);
+    expect(await db.k.selectFrom('jobs').select('id').where('id', '=', job.id).execute()).toEqual([]);
+  });
+
+  it("settles a unit's promise only once its writes are visible to other connections", async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const names = Array.from({ length: 10 }, (_, i) => `visible-${i}`);
+    const seen: boolean[] = [];
+    const client = dialect === 'postgres' ? new pg.Pool({ connectionString: url, max: 4 }) : null;
+    try {
+      await Promise.all(
+        names.map((n) =>
+          gc.run(writeOrg(n)).then(async (id) => {
+            // PostgreSQL: a separate session; SQLite: a separate connection to the file.
+            if (client) seen.push((await client.query('SELECT 1 FROM orgs WHERE id = $1', [id])).rowCount === 1);
+            else {
+              const { default: Sqlite } = await import('better-sqlite3');
+              const other = new Sqlite(url, { readonly: true });
+              try {
+                seen.push(Boolean(other.prepare('SELECT 1 FROM orgs WHERE id = ?').get(id)));
+              } finally {
+                other.close();
+              }
+            }
+          }),
+        ),
+      );
+    } finally {
+      await client?.end();
+    }
+    expect(seen).toEqual(names.map(() => true));
+  });
+
+  it('maxBatch 1 commits every unit on its own', async () => {
+    const gc = new GroupCommitter(db, { maxBatch: 1, parallel: 1 });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => gc.run(writeOrg(`alone-${i}`))));
+    expect(gc.stats()).toMatchObject({ commits: 5, units: 5, largest: 0 });
+  });
+
+  it("batches the engine's transitions under load, and every run still completes with one comment", async () => {
+    const s = await startTestServer(dialect);
+    try {
+      const w = await setupWorld(s);
+      const wf = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+        token: w.owner.token,
+        body: { name: 'Batch', trigger: { type: 'manual' }, phases: [{ id: 'c1', type: 'comment', body: 'one' }, { id: 'c2', type: 'comment', body: 'two' }] },
+      });
+      expect(wf.status).toBe(201);
+      const items: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const c = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: `Item ${i}` } });
+        items.push(c.body.id);
+      }
+      const runs = await Promise.all(
+        items.map(async (id) => (await s.call('POST', `/api/workflows/${wf.body.id}/runs`, { token: w.owner.token, body: { target: { type: 'content', id } } })).body.id as string),
+      );
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const done = await s.db.k.selectFrom('runs').select(['id', 'status']).where('id', 'in', runs).where('status', '=', 'completed').execute();
+        if (done.length === runs.length) break;
+        if (Date.now() > deadline) throw new Error(`only ${done.length} of ${runs.length} runs completed`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const id of items) {
+        const comments = await s.call('GET', `/api/content/${id}/comments`, { token: w.owner.token });
+        expect((comments.body.items ?? comments.body).map((c: { body: string }) => c.body).sort()).toEqual(['one', 'two']);
+      }
+      const st = s.ctx.engine.worker!.committer.stats();
+      // 60 runs × (start + two phases) = at least 180 transitions, in far fewer commits.
+      expect(st.units).toBeGreaterThanOrEqual(180);
+      expect(st.largest).toBeGreaterThan(1);
+      expect(st.commits).toBeLessThan(st.units);
+    } finally {
+      await s.close();
+    }
+  });
+});
