@@ -337,4 +337,11 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    id: 5,
+    name: 'runs by who started them',
+    // The command center lists a user's own runs newest first (GET /api/me/runs); without
+    // this, finding them walks every run of the user's spaces.
+    statements: () => [`CREATE INDEX runs_started_by ON runs (started_by, id)`],
+  },
 ];

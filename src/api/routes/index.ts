@@ -11,5 +11,6 @@ import { hookRoutes } from './hooks.js';
 import { notificationRoutes } from './notifications.js';
 import { guestRoutes } from './guest.js';
 import { bulkRoutes } from './bulk.js';
+import { meRunsRoutes } from './me-runs.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes];

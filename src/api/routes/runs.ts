@@ -30,7 +30,8 @@ async function visibleRun(db: Executor, auth: Auth, id: string, need: 'read' | '
   return row;
 }
 
-async function withPhases(db: Executor, rows: Awaited<ReturnType<typeof visibleRun>>[]) {
+/** Run rows as API.md shows them (runView), with their phase executions and queue positions. */
+export async function withPhases(db: Executor, rows: Awaited<ReturnType<typeof visibleRun>>[]) {
   if (!rows.length) return [];
   const execs = await db.selectFrom('phase_executions').selectAll().where('run_id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
   const byRun = new Map<string, typeof execs>();
