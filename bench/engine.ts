@@ -3,7 +3,7 @@
  * takes from `POST /runs` to `completed`. Real processes over real databases, driven over
  * HTTP exactly as a client would (see bench/README.md for what the figures mean).
  *
- *   npx tsx bench/engine.ts [--runs 300] [--trials 3] [--latency 50] [--only sqlite,pg1,pg4]
+ *   npx tsx bench/engine.ts [--runs 300] [--trials 3] [--latency 50] [--only sqlite,pg1,pg4] [--group-commit on,off]
  *
  * Set-ups: `sqlite` = one `flowgate serve` (API + embedded worker) on a SQLite file;
  * `pgN` = one `flowgate serve --no-worker` for the API plus N `flowgate worker` processes on
@@ -32,6 +32,8 @@ const RUNS = Number(option('runs', '300'));
 const TRIALS = Number(option('trials', '3'));
 const LATENCY_RUNS = Number(option('latency', '50'));
 const ONLY = option('only', 'sqlite,pg1,pg4').split(',');
+/** Group commit on (the default, 64 transitions a transaction at most) and/or off (each transition alone). */
+const GROUP_COMMIT = option('group-commit', 'on').split(',') as ('on' | 'off')[];
 /** Requests in flight while starting the runs of a throughput trial. */
 const CLIENT_CONCURRENCY = 32;
 /** Children run with the production lease and quiet logs. */
@@ -146,16 +148,19 @@ async function world(api: ServeProcess) {
   return { token: setup.token as string, spaceId: space.id as string };
 }
 
-async function sqliteSetup(): Promise<Setup> {
+const gcEnv = (gc: 'on' | 'off') => ({ ...CHILD_ENV, FLOWGATE_GROUP_COMMIT_MAX: gc === 'on' ? '64' : '1' });
+const gcLabel = (gc: 'on' | 'off') => (GROUP_COMMIT.length > 1 ? `, group commit ${gc}` : '');
+
+async function sqliteSetup(gc: 'on' | 'off'): Promise<Setup> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowgate-bench-'));
   const file = path.join(dir, 'flowgate.db');
-  const api = await startServeProcess(file, { env: CHILD_ENV });
+  const api = await startServeProcess(file, { env: gcEnv(gc) });
   const { token, spaceId } = await world(api);
   const reader = new Sqlite(file, { readonly: true });
   const q = reader.prepare(`SELECT sum(status IN ('completed', 'failed', 'cancelled')) AS done, sum(status = 'failed') AS failed FROM runs WHERE workflow_id = ?`);
   return {
     name: 'sqlite',
-    describe: 'SQLite, 1 serve process (API + worker)',
+    describe: `SQLite, 1 serve process (API + worker)${gcLabel(gc)}`,
     api,
     token,
     spaceId,
@@ -171,16 +176,16 @@ async function sqliteSetup(): Promise<Setup> {
   };
 }
 
-async function pgSetup(baseUrl: string, workers: number): Promise<Setup> {
+async function pgSetup(baseUrl: string, workers: number, gc: 'on' | 'off'): Promise<Setup> {
   const url = await createDatabase(baseUrl, `flowgate_bench_${workers}w_${process.pid}`);
   const api = await startServeProcess(url, { worker: false, env: CHILD_ENV });
-  const procs = await startWorkerProcesses(url, workers, { env: CHILD_ENV });
+  const procs = await startWorkerProcesses(url, workers, { env: gcEnv(gc) });
   const { token, spaceId } = await world(api);
   const reader = new pg.Client({ connectionString: url });
   await reader.connect();
   return {
     name: `pg${workers}`,
-    describe: `PostgreSQL, serve --no-worker + ${workers} worker process${workers > 1 ? 'es' : ''}`,
+    describe: `PostgreSQL, serve --no-worker + ${workers} worker process${workers > 1 ? 'es' : ''}${gcLabel(gc)}`,
     api,
     token,
     spaceId,
@@ -353,7 +358,7 @@ async function bench(make: () => Promise<Setup>) {
 
 try {
   console.error(`Flowgate engine bench: ${RUNS} runs × ${TRIALS} trials per set-up, latency over ${LATENCY_RUNS} runs; ${os.cpus().length} CPUs, Node ${process.version}`);
-  if (ONLY.includes('sqlite')) await bench(sqliteSetup);
+  if (ONLY.includes('sqlite')) for (const gc of GROUP_COMMIT) await bench(() => sqliteSetup(gc));
   const pgWanted = ONLY.filter((o) => /^pg\d+$/.test(o));
   if (pgWanted.length) {
     let base = process.env.FLOWGATE_BENCH_PG_URL ?? process.env.FLOWGATE_TEST_PG_URL;
@@ -361,7 +366,7 @@ try {
       ownPg = await startDurablePostgres();
       base = ownPg.url;
     }
-    for (const o of pgWanted) await bench(() => pgSetup(base!, Number(o.slice(2))));
+    for (const o of pgWanted) for (const gc of GROUP_COMMIT) await bench(() => pgSetup(base!, Number(o.slice(2)), gc));
   }
   const head = ['set-up', 'runs/s (median)', 'min–max', '/api/health p95 under load (ms)', 'latency client median / p95 (ms)', 'latency server median / p95 (ms)'];
   const table = [head, head.map(() => '---'), ...rows];
