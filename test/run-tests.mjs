@@ -6,6 +6,11 @@ import path from 'node:path';
 import { startPostgres } from './postgres-server.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// The browser tests need the built web UI; this is a no-op when the build is up to date.
+await new Promise((resolve, reject) => {
+  const b = spawn(process.execPath, [path.join(root, 'scripts/build-web.mjs')], { stdio: 'inherit', cwd: root });
+  b.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`building the web UI failed (exit ${c})`))));
+});
 let pg = null;
 if (!process.env.FLOWGATE_TEST_PG_URL) {
   pg = await startPostgres();

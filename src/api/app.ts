@@ -14,6 +14,7 @@ import { identityRoutes } from './routes/identity.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { homeRoutes } from './routes/home.js';
 import { extraRoutes } from './routes/index.js';
+import { webRoutes } from './routes/web.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -49,6 +50,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   identityRoutes(app, ctx);
   spaceRoutes(app, ctx);
   homeRoutes(app, ctx);
+  await webRoutes(app);
   for (const register of extraRoutes) register(app, ctx);
   return app;
 }

@@ -1,9 +1,10 @@
 /**
- * GET / : the first-run setup form while no org exists, otherwise a small page pointing to
- * the API docs and the README's tour. Plain HTML, no outside assets.
+ * GET / : the first-run setup form while no org exists (plain HTML, no outside assets),
+ * otherwise the web UI (its command center, or its sign-in page).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { sendApp } from './web.js';
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2430}
 label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
@@ -21,7 +22,11 @@ const SETUP_SCRIPT = `document.getElementById('setup').addEventListener('submit'
     body: JSON.stringify(Object.fromEntries(f))});
   const out = await res.json();
   const msg = document.getElementById('msg');
-  if (res.ok) { msg.className = ''; msg.textContent = 'Done. Your API token: ' + out.token; }
+  if (res.ok) {
+    msg.className = '';
+    msg.textContent = 'Done. Your API token (for the API and the CLI): ' + out.token + ' ';
+    const a = document.createElement('a'); a.href = '/'; a.textContent = 'Open Flowgate'; msg.appendChild(a);
+  }
   else { msg.className = 'err'; msg.textContent = out.error.message; }
 });`;
 
@@ -40,11 +45,6 @@ export function homeRoutes(app: FastifyInstance, ctx: AppContext) {
 <button type="submit">Create</button></form><p id="msg" role="status"></p><script>${SETUP_SCRIPT}</script>`,
       );
     }
-    return page(
-      'Flowgate',
-      `<h1>Flowgate</h1><p>Workflow runs, approval gates and a tamper-evident audit log for content teams.</p>
-<ul><li><a href="/api/docs">API reference</a> (OpenAPI document at <a href="/api/openapi.json"><code>/api/openapi.json</code></a>)</li>
-<li>The five-minute tour with <code>curl</code> is in the README.</li></ul>`,
-    );
+    return sendApp(reply);
   });
 }

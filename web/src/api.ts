@@ -1,0 +1,114 @@
+/**
+ * The web UI's only way to the server: same-origin fetch to the JSON API. The session is the
+ * HttpOnly `flowgate_session` cookie set by `POST /api/auth/login`, so no token is kept in
+ * the page, and EventSource streams are authenticated the same way.
+ */
+
+/** An error answer of the API (API.md: `{error: {code, message, details?}}`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const listeners = new Set<() => void>();
+/** Called whenever the server answers 401: the session ended; the app shows the sign-in page. */
+export function onSignedOut(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: any = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    if (res.status === 401 && path !== '/api/auth/login') for (const fn of listeners) fn();
+    const e = parsed?.error;
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? (text || res.statusText), e?.details);
+  }
+  return parsed as T;
+}
+
+export const get = <T = any>(path: string) => api<T>('GET', path);
+export const post = <T = any>(path: string, body: unknown = {}) => api<T>('POST', path, body);
+
+/** Builds a query string from the set values only. */
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// The shapes the pages read (API.md). Only the fields the UI uses are typed.
+
+export interface Me {
+  user: { id: string; email: string; name: string };
+  orgs: { id: string; role: 'owner' | 'admin' | 'member' }[];
+  spaces: { id: string; name: string; role: 'editor' | 'viewer' }[];
+}
+
+export type RunStatus = 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type PhaseStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface PhaseExecution {
+  executionId: string;
+  phaseId: string;
+  type: string;
+  attempt: number;
+  status: PhaseStatus;
+  input: unknown;
+  output: unknown;
+  error: { code: string; message: string } | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  waitingFor: string | null;
+  wakeAt: string | null;
+  skippedBy: string | null;
+  skipReason: string | null;
+}
+
+export interface Run {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  spaceId: string;
+  status: RunStatus;
+  outcome: string | null;
+  waitingFor: string | null;
+  queuePosition: number | null;
+  currentPhaseId: string | null;
+  target: { type: 'content' | 'task'; id: string; version: number | null; versionSeen: number | null } | null;
+  trigger: { type: string; [k: string]: unknown };
+  input: unknown;
+  startedBy: string | null;
+  rerunOf: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  error?: { code: string; message: string; phaseId?: string } | null;
+  phases: PhaseExecution[];
+  [k: string]: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
