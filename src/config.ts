@@ -23,6 +23,10 @@ export interface Config {
   groupCommitMax: number;
   /** Embedded worker in `serve`. */
   worker: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** `flowgate worker` only: serve /metrics on this port (on `host`); unset → no metrics server. */
+  metricsPort?: number;
   /** The OpenAI-compatible provider `ai` phases call; without a baseUrl they fail `external_error`. */
   ai?: AiConfig;
 }
@@ -51,6 +55,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
     groupCommitMax: overrides.groupCommitMax ?? (env.FLOWGATE_GROUP_COMMIT_MAX ? Number(env.FLOWGATE_GROUP_COMMIT_MAX) : 64),
     worker: overrides.worker ?? true,
+    metricsToken: overrides.metricsToken ?? (env.FLOWGATE_METRICS_TOKEN || undefined),
+    metricsPort: overrides.metricsPort ?? (env.FLOWGATE_METRICS_PORT ? Number(env.FLOWGATE_METRICS_PORT) : undefined),
     ai: overrides.ai ?? aiFromEnv(env),
   };
   return cfg;

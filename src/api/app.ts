@@ -15,6 +15,7 @@ import { spaceRoutes } from './routes/spaces.js';
 import { homeRoutes } from './routes/home.js';
 import { extraRoutes } from './routes/index.js';
 import { webRoutes } from './routes/web.js';
+import { metricsRoutes } from './routes/metrics.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -30,6 +31,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  metricsRoutes(app, ctx);
 
   await app.register(swagger, {
     openapi: {

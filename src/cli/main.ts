@@ -50,10 +50,15 @@ program
 
 program
   .command('worker')
-  .description('run a worker only, with no HTTP server (PostgreSQL: share the database with serve processes)')
+  .description('run a worker only, without the HTTP API (PostgreSQL: share the database with serve processes)')
   .addOption(dbOption())
-  .action(async (opts: { db?: string }) => {
-    const config = loadConfig(opts.db ? { db: opts.db } : {});
+  .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port, on HOST (env FLOWGATE_METRICS_PORT; default: off)')
+  .action(async (opts: { db?: string; metricsPort?: string }) => {
+    const config = loadConfig({ ...(opts.db ? { db: opts.db } : {}), ...(opts.metricsPort ? { metricsPort: Number(opts.metricsPort) } : {}) });
+    if (config.metricsPort !== undefined && !(Number.isInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort < 65536)) {
+      console.error(`flowgate: the metrics port must be a number from 0 to 65535, not "${opts.metricsPort ?? process.env.FLOWGATE_METRICS_PORT}".`);
+      process.exit(1);
+    }
     if (!config.db || !isPostgresUrl(config.db)) {
       console.error('flowgate: a separate worker needs PostgreSQL (--db postgres://… or DATABASE_URL); with SQLite, `flowgate serve` runs the only worker.');
       process.exit(1);

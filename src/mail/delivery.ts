@@ -18,6 +18,7 @@ import type { Transporter } from 'nodemailer';
 import type pino from 'pino';
 import type { Database } from '../store/db.js';
 import type { OutboxTable } from '../store/schema.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export const DEFAULT_FROM = 'Flowgate <flowgate@localhost>';
 
@@ -43,6 +44,8 @@ export interface MailDeliveryOptions {
   batchSize?: number;
   /** From address; default `FLOWGATE_MAIL_FROM`, else `Flowgate <flowgate@localhost>`. */
   from?: string;
+  /** Counts sends, failed sends and held emails. */
+  metrics?: Metrics;
 }
 
 type OutboxRow = OutboxTable;
@@ -101,6 +104,7 @@ export class MailDelivery {
   private readonly from: string;
   private readonly smtpUrl?: string;
   private readonly transport: Transporter | null;
+  private readonly metrics?: Metrics;
 
   private loopDone: Promise<void> | null = null;
   private stopping = false;
@@ -120,6 +124,7 @@ export class MailDelivery {
     this.batchSize = opts.batchSize ?? 10;
     this.from = opts.from ?? (process.env.FLOWGATE_MAIL_FROM || DEFAULT_FROM);
     this.smtpUrl = opts.smtpUrl || undefined;
+    this.metrics = opts.metrics;
     // Options in the URL (e.g. ?connectionTimeout=…) win over these defaults.
     this.transport = this.smtpUrl
       ? nodemailer.createTransport({
@@ -285,6 +290,7 @@ export class MailDelivery {
       .where('id', 'in', due)
       .returning(['id', 'org_id', 'run_id', 'to_addr', 'subject'])
       .execute();
+    this.metrics?.emailsHeldInOutbox(held.length);
     for (const r of held) {
       this.logger.info({ outboxId: r.id, orgId: r.org_id, runId: r.run_id, to: r.to_addr, subject: r.subject }, 'email held (no SMTP server configured); see GET /api/outbox');
     }
@@ -308,6 +314,7 @@ export class MailDelivery {
     } catch (err) {
       error = err;
     }
+    if (error === null) this.metrics?.emailSent();
     try {
       if (error === null) await this.markSent(row, messageId);
       else await this.markFailedAttempt(row, error);
@@ -351,6 +358,7 @@ export class MailDelivery {
       )
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return; // another process took the row over
+    this.metrics?.emailFailed(giveUp);
     const log = { outboxId: row.id, to: row.to_addr, subject: row.subject, attempts: row.attempts, error: lastError };
     if (giveUp) this.logger.error(log, permanent ? 'email refused permanently by the SMTP server; marked failed' : 'email failed after the last attempt; marked failed');
     else this.logger.warn(log, 'email send failed; will retry');

@@ -25,7 +25,8 @@ import type { Dialect } from '../store/migrations.js';
 import type { BulkOperationsTable, DB } from '../store/schema.js';
 import { completeJob, enqueueJobs, LeaseLostError, type Job } from './jobs.js';
 import type { Notifier } from './notifier.js';
-import { applyEvent } from './transition.js';
+import { applyEvent, type Applied } from './transition.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export type BulkAction = 'cancel' | 'delete';
 
@@ -174,12 +175,16 @@ export interface BulkDeps {
   abort: (executionId: string) => void;
   /** Runs per batch; BULK_BATCH unless a test says otherwise. */
   batchSize?: number;
+  /** Counts the cancels once their batch has committed. */
+  metrics?: Metrics;
 }
 
 interface BatchResult {
   orgId: string | null;
   changedRuns: string[];
   aborts: string[];
+  /** The cancels applied, for the metrics. */
+  applied: Applied[];
   more: boolean;
 }
 
@@ -199,6 +204,7 @@ export async function runBulkJob(deps: BulkDeps, job: Job): Promise<void> {
     await failOperation(deps, job, operationId, `A batch kept failing: ${(err as Error)?.message ?? err}`);
     return;
   }
+  for (const a of res.applied) deps.metrics?.transition(a);
   for (const id of res.aborts) deps.abort(id);
   for (const runId of res.changedRuns) deps.notifier.runChanged(runId, res.orgId!);
   if (res.more || res.changedRuns.length) deps.notifier.jobsDue();
@@ -213,7 +219,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
   await completeJob(trx, job);
   if (db.dialect === 'postgres') await sql`SELECT id FROM bulk_operations WHERE id = ${operationId} FOR UPDATE`.execute(trx);
   const op = await trx.selectFrom('bulk_operations').selectAll().where('id', '=', operationId).executeTakeFirst();
-  const idle: BatchResult = { orgId: op?.org_id ?? null, changedRuns: [], aborts: [], more: false };
+  const idle: BatchResult = { orgId: op?.org_id ?? null, changedRuns: [], aborts: [], applied: [], more: false };
   if (!op || op.status !== 'running') return idle;
 
   const sel = JSON.parse(op.filter) as BulkSelection;
@@ -237,6 +243,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
   const actor = `user:${op.requested_by}`;
   const changedRuns: string[] = [];
   const aborts: string[] = [];
+  const appliedCancels: Applied[] = [];
 
   if (ids.length) {
     // Lock the whole batch up front, in id order, before the first audit write takes the
@@ -250,6 +257,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
         if (!applied || !applied.decision.ok) continue;
         changedRuns.push(id);
         aborts.push(...applied.aborts);
+        appliedCancels.push(applied);
       }
     } else {
       const deleted = await trx
@@ -291,7 +299,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
       at: now,
     });
   }
-  return { orgId: op.org_id, changedRuns, aborts, more };
+  return { orgId: op.org_id, changedRuns, aborts, applied: appliedCancels, more };
 }
 
 async function failOperation(deps: BulkDeps, job: Job, operationId: string, message: string) {

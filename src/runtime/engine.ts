@@ -15,6 +15,7 @@ import { Worker } from './worker.js';
 import { onTargetEvent } from '../store/target-hooks.js';
 import { reevaluateGatesOnEdit } from './approvals.js';
 import { fireTargetTriggers } from './triggers.js';
+import { Metrics } from '../observability/metrics.js';
 
 // Same-transaction reactions to target changes; stateless, so one registration serves every engine.
 onTargetEvent(reevaluateGatesOnEdit);
@@ -27,15 +28,19 @@ export interface EngineOptions {
   now: () => number;
   /** Run a worker in this process (the default for `serve`). */
   worker: boolean;
+  /** This process's metrics; a fresh registry when not given. */
+  metrics?: Metrics;
 }
 
 export class Engine {
   readonly notifier: Notifier;
   readonly worker: Worker | null;
   readonly mail: MailDelivery | null;
+  readonly metrics: Metrics;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly o: EngineOptions) {
+    this.metrics = o.metrics ?? new Metrics({ db: o.db, now: o.now, logger: o.logger });
     this.notifier = o.db.dialect === 'postgres' && o.config.db ? new PgNotifier(o.config.db, o.logger) : new LocalNotifier();
     // On PostgreSQL each job in flight may hold a pooled connection: claim no more than the pool
     // can serve, or claimed jobs wait on connections while their leases run out.
@@ -44,10 +49,10 @@ export class Engine {
     // one batch's commit round trip does not leave the worker idle.
     const groupCommit = { maxBatch: o.config.groupCommitMax, parallel: o.db.dialect === 'postgres' ? 2 : 1 };
     this.worker = o.worker
-      ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, groupCommit })
+      ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, groupCommit, metrics: this.metrics })
       : null;
     this.mail = o.worker
-      ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner })
+      ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner, metrics: this.metrics })
       : null;
   }
 
@@ -81,6 +86,7 @@ export class Engine {
 
   /** What must follow the commit of a transition made outside the worker (a decision, a control). */
   afterCommit(applied: Applied | null) {
+    this.metrics.transition(applied);
     if (applied?.parked) this.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.worker?.abort(id);
@@ -93,6 +99,7 @@ export class Engine {
     const applied = await this.o.db.tx((trx) => applyEvent(trx, this.o.db, runId, event, this.o.now()));
     if (!applied) throw new ConflictError(`Run ${runId} does not exist.`);
     if (!applied.decision.ok) throw new ConflictError(applied.decision.message);
+    this.metrics.transition(applied);
     for (const id of applied.aborts) this.worker?.abort(id);
     this.notifier.runChanged(runId, applied.row.org_id);
     if (applied.wake) this.wake();

@@ -40,6 +40,15 @@ export interface GroupCommitOptions {
   /** Transactions this committer may have open at once (SQLite has one writer anyway). */
   parallel: number;
   logger?: Logger;
+  /** Told of each commit as it is counted in stats(), e.g. to export them as metrics. */
+  observer?: GroupCommitObserver;
+}
+
+export interface GroupCommitObserver {
+  /** A transaction committed holding `units` units (1 for a unit that ran alone). */
+  committed(units: number): void;
+  /** A unit failed inside a batch and is about to run again alone. */
+  ranAlone(): void;
 }
 
 export interface GroupCommitStats {
@@ -98,6 +107,7 @@ export class GroupCommitter {
     const result = await this.db.tx(fn);
     this.counters.commits++;
     this.counters.units++;
+    this.o.observer?.committed(1);
     return result;
   }
 
@@ -137,6 +147,7 @@ export class GroupCommitter {
     this.counters.commits++;
     this.counters.units += committed;
     this.counters.largest = Math.max(this.counters.largest, batch.length);
+    this.o.observer?.committed(committed);
     const again: Promise<void>[] = [];
     for (const [i, p] of batch.entries()) {
       const o = outcomes[i]!;
@@ -149,6 +160,7 @@ export class GroupCommitter {
 
   private retryAlone(p: Pending): Promise<void> {
     this.counters.ranAlone++;
+    this.o.observer?.ranAlone();
     return this.alone(p.fn).then(p.resolve, p.reject);
   }
 }

@@ -16,6 +16,8 @@ import { loadRun, saveRunState, type RunRow } from './run-store.js';
 import { admitNext, hasSlot, needsSlot, park } from './flow-control.js';
 
 export interface Applied {
+  /** The type of the event applied (or refused). */
+  event: RunEvent['type'];
   decision: Decision;
   row: RunRow;
   state: RunState;
@@ -55,13 +57,13 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   const now = Math.max(at, row.updated_at);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
   const decision = decide(phases, state, event, { now, newId });
-  if (!decision.ok) return { decision, row, state, aborts: [], wake: false, parked: false };
+  if (!decision.ok) return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false };
 
   // Flow control: a run that would become active without a free slot is parked instead.
   const entersActive = state.status !== 'active' && decision.state.status === 'active';
   if (entersActive && needsSlot(event) && !(await hasSlot(trx, row.org_id, opts.resumeJobId))) {
     await park(trx, row, event, now);
-    return { decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true };
+    return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true };
   }
   const rev = await saveRunState(trx, row, state, decision.state, now);
   // A run leaving `active` frees its slot for a parked one.
@@ -102,5 +104,5 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     db.dialect,
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
-  return { decision, row: { ...row, rev }, state: decision.state, aborts, wake: admitted > 0 || jobs.some((j) => j.dueAt <= now), parked: false };
+  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admitted > 0 || jobs.some((j) => j.dueAt <= now), parked: false };
 }

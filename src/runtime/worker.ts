@@ -27,6 +27,7 @@ import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
 import { GroupCommitter } from './group-commit.js';
 import type { DB } from '../store/schema.js';
+import { phaseTiming, type Metrics } from '../observability/metrics.js';
 
 export interface WorkerOptions {
   db: Database;
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   idleMs?: number;
   /** Group commit: most transitions in one transaction (1 = off), and transactions open at once. */
   groupCommit?: { maxBatch: number; parallel: number };
+  /** Counts claims, failures, executed phases and committed transitions. */
+  metrics?: Metrics;
 }
 
 const MAX_PHASE_ATTEMPTS = 5;
@@ -61,7 +64,7 @@ export class Worker {
     this.concurrency = o.concurrency ?? 32;
     this.batchSize = o.batchSize ?? 32;
     this.idleMs = o.idleMs ?? 1000;
-    this.committer = new GroupCommitter(o.db, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger });
+    this.committer = new GroupCommitter(o.db, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger, observer: o.metrics?.groupCommit });
   }
 
   private commit<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -112,6 +115,7 @@ export class Worker {
         }
       }
       for (const job of jobs) {
+        this.o.metrics?.jobClaimed(job.kind);
         const p = this.process(job).finally(() => {
           this.inFlight.delete(p);
           this.wake();
@@ -168,7 +172,7 @@ export class Worker {
           await this.executePhase(job);
           break;
         case 'bulk':
-          await runBulkJob({ db: this.o.db, now: this.o.now, notifier: this.o.notifier, logger: this.o.logger, abort: (id) => this.abort(id) }, job);
+          await runBulkJob({ db: this.o.db, now: this.o.now, notifier: this.o.notifier, logger: this.o.logger, abort: (id) => this.abort(id), metrics: this.o.metrics }, job);
           break;
         default:
           this.o.logger.error({ job: job.id, kind: job.kind }, 'unknown job kind; dropping it');
@@ -179,6 +183,7 @@ export class Worker {
         this.o.logger.warn({ job: job.id }, err.message);
         return;
       }
+      this.o.metrics?.jobFailed(job.kind);
       if (job.kind === 'phase.execute' && job.attempts >= MAX_PHASE_ATTEMPTS) {
         this.o.logger.error({ err, job: job.id, attempts: job.attempts }, 'phase failed repeatedly; failing it');
         await this
@@ -227,6 +232,7 @@ export class Worker {
   }
 
   private afterCommit(applied: Applied | null) {
+    this.o.metrics?.transition(applied);
     if (applied?.parked) this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.abort(id);
@@ -260,7 +266,9 @@ export class Worker {
 
   private async executePhase(job: Job) {
     const executionId = job.execution_id!;
-    const handler = handlerFor(((await loadRun(this.o.db.k, job.run_id!))?.state.phases.find((p) => p.id === executionId)?.type) ?? '');
+    const type = (await loadRun(this.o.db.k, job.run_id!))?.state.phases.find((p) => p.id === executionId)?.type ?? '';
+    const handler = handlerFor(type);
+    const timing = phaseTiming(this.o.metrics, type);
     const controller = new AbortController();
     this.aborts.set(executionId, controller);
     try {
@@ -276,12 +284,13 @@ export class Worker {
             await completeJob(trx, job);
             return null;
           }
-          const result = await safeExecute(() => handler.execute({ ...ctx, trx }));
+          const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
           const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now());
           await completeJob(trx, job);
           return a;
         });
         this.afterCommit(applied);
+        timing.committed();
         return;
       }
       const loaded = await loadRun(this.o.db.k, job.run_id!);
@@ -296,11 +305,12 @@ export class Worker {
       if (!(await extendLease(this.o.db.k, job, this.o.now() + this.o.config.leaseMs))) throw new LeaseLostError(job.id);
       const heartbeat = setInterval(() => void this.heartbeat(job, executionId, controller), Math.max(200, this.o.config.leaseMs / 3));
       try {
-        const result = await safeExecute(() => handler.execute(ctx));
+        const result = await timing.time(() => safeExecute(() => handler.execute(ctx)));
         // The lease stays renewed until the result is recorded: recording may wait for a
         // connection or a lock, and a lease that expired meanwhile would let another worker
         // execute the phase a second time.
         await this.transition(job, resultEvent(executionId, result));
+        timing.committed();
       } finally {
         clearInterval(heartbeat);
       }
