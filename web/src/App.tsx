@@ -10,6 +10,7 @@ import { ErrorBox, useInterval } from './ui';
 import { Login } from './pages/Login';
 import { CommandCenter } from './pages/CommandCenter';
 import { Inbox } from './pages/Inbox';
+import { RunsDashboard } from './pages/RunsDashboard';
 
 interface Route {
   pattern: string;
@@ -19,6 +20,7 @@ interface Route {
 const ROUTES: Route[] = [
   { pattern: '/', render: () => <CommandCenter /> },
   { pattern: '/inbox', render: () => <Inbox /> },
+  { pattern: '/runs', render: () => <RunsDashboard /> },
 ];
 
 export function App() {
@@ -83,6 +85,7 @@ export function App() {
         <span className="brand">Flowgate</span>
         <nav aria-label="Main">
           {nav('/', 'Command center')}
+          {nav('/runs', 'Runs')}
           {nav('/inbox', 'Inbox', unread > 0 ? <span className="count" aria-label={`${unread} unread`}>{unread}</span> : undefined)}
         </nav>
         <span className="who">

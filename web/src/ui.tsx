@@ -84,18 +84,35 @@ export function shortId(id: string): string {
 
 /** Where a run stands, in words: the waiting reason, the current phase, or its error. */
 export function runSummary(r: Run): string {
-  if (r.status === 'waiting') return r.waitingFor === 'flow_control' ? `queued by flow control${r.queuePosition ? ` (#${r.queuePosition})` : ''}` : `waiting for ${r.waitingFor ?? 'a condition'} at ${r.currentPhaseId ?? '?'}`;
+  if (r.status === 'waiting') {
+    if (r.waitingFor === 'flow_control') return `queued by flow control${r.queuePosition ? ` (#${r.queuePosition})` : ''}`;
+    if (r.waitingFor === 'approval') return `waiting for approval at ${r.currentPhaseId ?? '?'}`;
+    return `waiting at ${r.currentPhaseId ?? '?'}`;
+  }
   if (r.status === 'active') return r.currentPhaseId ? `running ${r.currentPhaseId}` : 'starting';
   if (r.status === 'failed' && r.error) return `${r.error.code}: ${r.error.message}`;
   return '';
 }
 
-export function RunTable({ runs, empty, names }: { runs: Run[]; empty: ReactNode; names?: Map<string, string> }) {
+/** Row selection for bulk actions: which ids are ticked, and how to tick them. */
+export interface Selection {
+  ids: Set<string>;
+  toggle: (id: string) => void;
+  setAll: (ids: string[], on: boolean) => void;
+}
+
+export function RunTable({ runs, empty, names, selection }: { runs: Run[]; empty: ReactNode; names?: Map<string, string>; selection?: Selection }) {
   if (runs.length === 0) return <p className="muted">{empty}</p>;
+  const allOn = selection ? runs.every((r) => selection.ids.has(r.id)) : false;
   return (
     <table className="runs">
       <thead>
         <tr>
+          {selection && (
+            <th>
+              <input type="checkbox" aria-label="Select all runs on this page" checked={allOn} onChange={(e) => selection.setAll(runs.map((r) => r.id), e.target.checked)} />
+            </th>
+          )}
           <th>Run</th>
           <th>Workflow</th>
           <th>Target</th>
@@ -107,6 +124,11 @@ export function RunTable({ runs, empty, names }: { runs: Run[]; empty: ReactNode
       <tbody>
         {runs.map((r) => (
           <tr key={r.id} data-run-id={r.id}>
+            {selection && (
+              <td>
+                <input type="checkbox" aria-label={`Select run ${shortId(r.id)}`} checked={selection.ids.has(r.id)} onChange={() => selection.toggle(r.id)} />
+              </td>
+            )}
             <td>
               <Link to={`/runs/${r.id}`}>{shortId(r.id)}</Link>
             </td>

@@ -13,12 +13,33 @@ import { queuePositions } from '../../runtime/flow-control.js';
 import { getTarget } from '../../store/targets.js';
 import { getWorkflow } from '../../store/workflows.js';
 import type { Executor } from '../../store/db.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { DB } from '../../store/schema.js';
 import { readableSpaceIds, spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
 
 const RUN_STATUSES = ['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 const runId = z.object({ id: z.string().min(1).max(100) });
+
+/** The filters both run lists take (API.md "Runs"), plus a creation-time window. */
+const runFilters = pageQuery.extend({
+  status: z.enum(RUN_STATUSES).optional(),
+  outcome: z.enum(['succeeded', 'denied']).optional(),
+  targetId: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only runs created at or after this time (ISO 8601).'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Only runs created before this time (ISO 8601).'),
+});
+
+function filterRuns<Q extends SelectQueryBuilder<DB, 'runs', object>>(query: Q, q: z.infer<typeof runFilters>): Q {
+  let out = query.where('deleted_at', 'is', null) as Q;
+  if (q.status) out = out.where('status', '=', q.status) as Q;
+  if (q.outcome) out = out.where('outcome', '=', q.outcome) as Q;
+  if (q.targetId) out = out.where('target_id', '=', q.targetId) as Q;
+  if (q.since) out = out.where('created_at', '>=', Date.parse(q.since)) as Q;
+  if (q.until) out = out.where('created_at', '<', Date.parse(q.until)) as Q;
+  return out;
+}
 /** Phase types that act on a target: a run of such a workflow must have one. */
 const TARGET_PHASES = ['mutate', 'comment', 'share_email'];
 
@@ -116,7 +137,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['runs'],
       summary: "A workflow's runs, newest first.",
       params: runId,
-      querystring: pageQuery.extend({ status: z.enum(RUN_STATUSES).optional(), outcome: z.enum(['succeeded', 'denied']).optional(), targetId: z.string().max(100).optional() }),
+      querystring: runFilters,
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -125,12 +146,8 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     await spaceAccess(db.k, auth, wf.spaceId, 'read');
     const q = req.query;
     const after = decodeCursor(q.cursor);
-    let query = db.k.selectFrom('runs').selectAll().where('workflow_id', '=', wf.id).where('deleted_at', 'is', null);
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.outcome) query = query.where('outcome', '=', q.outcome);
-    if (q.targetId) query = query.where('target_id', '=', q.targetId);
-    if (after) query = query.where('id', '<', after);
-    const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const query = filterRuns(db.k.selectFrom('runs').selectAll().where('workflow_id', '=', wf.id), q);
+    const rows = await (after ? query.where('id', '<', after) : query).orderBy('id', 'desc').limit(q.limit + 1).execute();
     const p = page(rows, q.limit, (x) => x.id);
     return { items: await withPhases(db.k, p.items), nextCursor: p.nextCursor };
   });
@@ -139,7 +156,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: {
       tags: ['runs'],
       summary: "Runs across the caller's spaces, newest first.",
-      querystring: pageQuery.extend({ status: z.enum(RUN_STATUSES).optional(), spaceId: z.string().max(100).optional(), workflowId: z.string().max(100).optional(), outcome: z.enum(['succeeded', 'denied']).optional() }),
+      querystring: runFilters.extend({ spaceId: z.string().max(100).optional(), workflowId: z.string().max(100).optional() }),
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -148,12 +165,9 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     if (q.spaceId) spaces = spaces.filter((s) => s === q.spaceId);
     if (!spaces.length) return { items: [], nextCursor: null };
     const after = decodeCursor(q.cursor);
-    let query = db.k.selectFrom('runs').selectAll().where('space_id', 'in', spaces).where('deleted_at', 'is', null);
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.outcome) query = query.where('outcome', '=', q.outcome);
+    let query = filterRuns(db.k.selectFrom('runs').selectAll().where('space_id', 'in', spaces), q);
     if (q.workflowId) query = query.where('workflow_id', '=', q.workflowId);
-    if (after) query = query.where('id', '<', after);
-    const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await (after ? query.where('id', '<', after) : query).orderBy('id', 'desc').limit(q.limit + 1).execute();
     const p = page(rows, q.limit, (x) => x.id);
     return { items: await withPhases(db.k, p.items), nextCursor: p.nextCursor };
   });
