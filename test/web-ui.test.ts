@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, screenshot, signIn } from './helpers/browser.js';
+import { until } from './helpers/wait.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 
 describe('web UI', { timeout: 90_000 }, () => {
@@ -13,16 +14,6 @@ describe('web UI', { timeout: 90_000 }, () => {
   let w: World;
   let browser: Browser;
   let editor: { id: string; token: string; email: string };
-
-  async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 20_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn().catch(() => null);
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   beforeAll(async () => {
     s = await startTestServer('sqlite');
@@ -91,7 +82,7 @@ describe('web UI', { timeout: 90_000 }, () => {
     const item = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: editor.token, body: { title: 'Launch post' } });
     const started = await s.call('POST', `/api/workflows/${mine.body.id}/runs`, { token: editor.token, body: { target: { type: 'content', id: item.body.id } } });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
-    await until(async () => (await s.call('GET', `/api/runs/${waiting.body.id}`, { token: w.owner.token })).body.status === 'waiting', 'the gate to wait');
+    await until('the gate to wait', async () => (await s.call('GET', `/api/runs/${waiting.body.id}`, { token: w.owner.token })).body.status === 'waiting', 20_000);
 
     const { context, page, errors } = await signIn(browser, s, editor.email);
     try {

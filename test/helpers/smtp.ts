@@ -1,6 +1,7 @@
 /** Test doubles that speak real protocols: an SMTP server on loopback and a tiny MIME reader. */
 import net from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+export { until } from './wait.js';
 
 export interface Received {
   to: string[];
@@ -68,16 +69,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function decodeQuotedPrintable(s: string): string {
   const bytes = s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
   return Buffer.from(bytes, 'latin1').toString('utf8');
@@ -115,4 +106,3 @@ export function parseMime(raw: string): { headers: Record<string, string>; parts
   const top = split(raw);
   return { headers: top.headers, parts: leaves(top) };
 }
-
