@@ -11,6 +11,8 @@ import { Login } from './pages/Login';
 import { CommandCenter } from './pages/CommandCenter';
 import { Inbox } from './pages/Inbox';
 import { RunsDashboard } from './pages/RunsDashboard';
+import { Audit } from './pages/Audit';
+import { Outbox } from './pages/Outbox';
 
 interface Route {
   pattern: string;
@@ -21,6 +23,8 @@ const ROUTES: Route[] = [
   { pattern: '/', render: () => <CommandCenter /> },
   { pattern: '/inbox', render: () => <Inbox /> },
   { pattern: '/runs', render: () => <RunsDashboard /> },
+  { pattern: '/audit', render: () => <Audit /> },
+  { pattern: '/outbox', render: () => <Outbox /> },
 ];
 
 export function App() {
@@ -86,6 +90,8 @@ export function App() {
         <nav aria-label="Main">
           {nav('/', 'Command center')}
           {nav('/runs', 'Runs')}
+          {isAdmin && nav('/audit', 'Audit')}
+          {isAdmin && nav('/outbox', 'Outbox')}
           {nav('/inbox', 'Inbox', unread > 0 ? <span className="count" aria-label={`${unread} unread`}>{unread}</span> : undefined)}
         </nav>
         <span className="who">
