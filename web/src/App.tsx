@@ -11,6 +11,9 @@ import { Login } from './pages/Login';
 import { CommandCenter } from './pages/CommandCenter';
 import { Inbox } from './pages/Inbox';
 import { RunsDashboard } from './pages/RunsDashboard';
+import { Workflows } from './pages/Workflows';
+import { WorkflowDetail } from './pages/WorkflowDetail';
+import { WorkflowBuilder } from './pages/WorkflowBuilder';
 import { Audit } from './pages/Audit';
 import { Outbox } from './pages/Outbox';
 
@@ -23,6 +26,10 @@ const ROUTES: Route[] = [
   { pattern: '/', render: () => <CommandCenter /> },
   { pattern: '/inbox', render: () => <Inbox /> },
   { pattern: '/runs', render: () => <RunsDashboard /> },
+  { pattern: '/workflows', render: () => <Workflows /> },
+  { pattern: '/workflows/new', render: () => <WorkflowBuilder /> },
+  { pattern: '/workflows/:id/edit', render: (p) => <WorkflowBuilder key={p.id} id={p.id} /> },
+  { pattern: '/workflows/:id', render: (p) => <WorkflowDetail key={p.id} id={p.id} /> },
   { pattern: '/audit', render: () => <Audit /> },
   { pattern: '/outbox', render: () => <Outbox /> },
 ];
@@ -89,6 +96,7 @@ export function App() {
         <span className="brand">Flowgate</span>
         <nav aria-label="Main">
           {nav('/', 'Command center')}
+          {nav('/workflows', 'Workflows')}
           {nav('/runs', 'Runs')}
           {isAdmin && nav('/audit', 'Audit')}
           {isAdmin && nav('/outbox', 'Outbox')}
