@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
 
 type User = { id: string; token: string; email: string };
 type Decision = 'approve' | 'deny';
@@ -18,22 +19,6 @@ type Decision = 'approve' | 'deny';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/flowgate.js', import.meta.url));
 const FINISHED = ['completed', 'failed', 'cancelled'];
-
-/** Polls `fn` until it returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** `node bin/flowgate.js …` as a user runs it, against the test server. */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -19,6 +19,7 @@ import { resultEvent } from '../src/runtime/worker.js';
 import type { Dialect } from '../src/store/migrations.js';
 import { DIALECTS } from './helpers/databases.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { waitFor, sleep } from './helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/flowgate.js');
@@ -28,22 +29,6 @@ const BIN = path.join(ROOT, 'bin/flowgate.js');
  * (FLOWGATE_TEST_BULK_PG_RUNS=5000 runs the full size).
  */
 const bigCount = (d: Dialect) => (d === 'sqlite' ? 5000 : Number(process.env.FLOWGATE_TEST_BULK_PG_RUNS ?? 2000));
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Inserts `n` waiting runs of workflow `wf` (version 1, one `wait` of 1h): each is created by

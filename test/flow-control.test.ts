@@ -17,22 +17,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDbUrl } from './helpers/databases.js';
 import { liveProcesses, startServeProcess, startWorkerProcesses, stopAllProcesses, type FlowgateProcess, type ServeProcess } from './helpers/processes.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { waitFor, sleep } from './helpers/wait.js';
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
 /** `/slow?ms=N` answers after N ms; `/hold/<key>` answers when the test calls release(key). */

@@ -9,26 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { waitFor, sleep } from './helpers/wait.js';
 
 type User = { id: string; token: string; email: string };
 
-/** Polls `fn` until it returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
 // Generous limits: the suite also runs on busy CI machines; polls return as soon as they can.

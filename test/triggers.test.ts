@@ -13,22 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDbUrl } from './helpers/databases.js';
 import { liveProcesses, startServeProcess, stopAllProcesses, type ServeProcess } from './helpers/processes.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
-
-/** Polls `fn` until it returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from './helpers/wait.js';
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
