@@ -10,6 +10,7 @@ import { ErrorBox, useInterval } from './ui';
 import { Login } from './pages/Login';
 import { CommandCenter } from './pages/CommandCenter';
 import { Inbox } from './pages/Inbox';
+import { RunPage } from './pages/RunPage';
 import { RunsDashboard } from './pages/RunsDashboard';
 import { Workflows } from './pages/Workflows';
 import { WorkflowDetail } from './pages/WorkflowDetail';
@@ -25,6 +26,7 @@ interface Route {
 const ROUTES: Route[] = [
   { pattern: '/', render: () => <CommandCenter /> },
   { pattern: '/inbox', render: () => <Inbox /> },
+  { pattern: '/runs/:id', render: (p) => <RunPage key={p.id} id={p.id} /> },
   { pattern: '/runs', render: () => <RunsDashboard /> },
   { pattern: '/workflows', render: () => <Workflows /> },
   { pattern: '/workflows/new', render: () => <WorkflowBuilder /> },

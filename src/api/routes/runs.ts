@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { appendAudit } from '../../audit/log.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { isTerminal, type RunStatus } from '../../core/states.js';
+import { gatesOfRun } from '../../runtime/approvals.js';
 import { createRun, loadRunView, runView } from '../../runtime/runs.js';
 import { queuePositions } from '../../runtime/flow-control.js';
 import { getTarget } from '../../store/targets.js';
@@ -270,8 +271,12 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
         const v = await loadRunView(db.k, req.params.id).catch(() => null);
         if (!v || !open()) return;
         const data = JSON.stringify(v.view);
-        if (data === last) return;
-        last = data;
+        // A decision on a gate changes the run without changing its view: it counts too,
+        // so the run page hears of every decision as it is made.
+        const gates = await gatesOfRun(db.k, v.row).catch(() => []);
+        const key = data + JSON.stringify(gates);
+        if (key === last || !open()) return;
+        last = key;
         res.write(`event: run\ndata: ${data}\n\n`);
       });
     };
