@@ -156,6 +156,30 @@ describe.each(DIALECTS)('http phase (%s)', (dialect) => {
     expect(svc.seen[0]!.headers['content-type']).toBeUndefined();
   });
 
+  it('sends the canonical upper-case method whatever case the definition used', async () => {
+    svc.handle = (_seen, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    const wf = await workflow([
+      { id: 'put', type: 'http', method: 'put', url: `${svc.url}/a`, body: { n: 1 } },
+      { id: 'get', type: 'http', method: 'Get', url: `${svc.url}/b` },
+    ]);
+    const stored = await s.call('GET', `/api/workflows/${wf}`, { token: w.owner.token });
+    expect(stored.body.phases.map((p: any) => p.method)).toEqual(['PUT', 'GET']);
+    const done = await finished((await start(wf)).id);
+    expect(done).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+    expect(svc.seen.map((r) => [r.method, r.url])).toEqual([
+      ['PUT', '/a'],
+      ['GET', '/b'],
+    ]);
+    expect(done.phases.map((p: any) => p.input.method)).toEqual(['PUT', 'GET']);
+    // Only the case is free: an unknown method is still refused when the workflow is saved.
+    const bad = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: w.owner.token,
+      body: { name: 'Bad', trigger: { type: 'manual' }, phases: [{ id: 'x', type: 'http', method: 'fetch', url: `${svc.url}/c` }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([{ path: 'phases.0.method', message: expect.stringMatching(/^must be one of "GET"/) }]);
+  });
+
   it('fails timeout when the service answers too late', async () => {
     svc.handle = (_seen, res) => {
       const t = setTimeout(() => res.writeHead(200).end('late'), 3000);

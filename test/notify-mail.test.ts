@@ -53,4 +53,35 @@ describe.each(DIALECTS)('notify emails over SMTP (%s)', (dialect) => {
     });
     expect(outbox.items.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('"approvers" in a workflow without a gate reaches nobody: no_recipients, unless another entry reaches someone', async () => {
+    const create = async (to: string[]) => {
+      const wf = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+        token: w.owner.token,
+        body: { name: 'No gate', trigger: { type: 'manual' }, phases: [{ id: 'tell', type: 'notify', to, message: 'Heads up' }] },
+      });
+      expect(wf.status, JSON.stringify(wf.body)).toBe(201);
+      return wf.body.id as string;
+    };
+    const finished = (runId: string) =>
+      until('run finished', async () => {
+        const r = await s.call('GET', `/api/runs/${runId}`, { token: w.owner.token });
+        return ['completed', 'failed'].includes(r.body.status) && r.body;
+      });
+
+    const alone = await s.call('POST', `/api/workflows/${await create(['approvers'])}/runs`, { token: w.owner.token, body: {} });
+    expect(alone.status).toBe(201);
+    const failed = await finished(alone.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ phaseId: 'tell', code: 'no_recipients' });
+    expect(failed.phases[0]).toMatchObject({ status: 'failed', error: { code: 'no_recipients' } });
+
+    const sent = smtp.messages.length;
+    const withOther = await s.call('POST', `/api/workflows/${await create(['approvers', 'ops@brand.example'])}/runs`, { token: w.owner.token, body: {} });
+    const done = await finished(withOther.body.id);
+    expect(done).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+    expect(done.phases[0].output).toEqual({ inApp: [], emails: ['ops@brand.example'] });
+    await until('the email', async () => smtp.messages.length > sent);
+    expect(smtp.messages.slice(sent).map((m) => m.to[0])).toEqual(['ops@brand.example']);
+  });
 });

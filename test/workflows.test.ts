@@ -352,6 +352,53 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(head.body.version).toBe(3 + ok.length);
   });
 
+  it('accepts what API.md allows: next on a condition, any-case methods, zero and decimal durations, zoneless until, approvers without a gate', async () => {
+    const body = {
+      name: 'Lenient',
+      trigger: { type: 'manual' },
+      phases: [
+        { id: 'check', type: 'condition', if: { field: 'input.go', op: 'exists' }, then: 'hold', else: 'end', next: 'hold' },
+        { id: 'hold', type: 'wait', duration: '0s' },
+        { id: 'later', type: 'wait', duration: '1.5h' },
+        { id: 'at', type: 'wait', until: '2026-12-01T09:00:00', offset: '0s' },
+        { id: 'call', type: 'http', method: 'post', url: 'https://example.com/hook', timeout: '0.5m' },
+        { id: 'tell', type: 'notify', to: ['approvers', 'ops@brand.example'], message: 'Done' },
+      ],
+    };
+    const res = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: editor.token, body });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const got = await s.call('GET', `/api/workflows/${res.body.id}`, { token: editor.token });
+    // Stored as sent, but for the two canonical spellings.
+    const phases = structuredClone(body.phases) as any[];
+    phases[3].until = '2026-12-01T09:00:00Z';
+    phases[4].method = 'POST';
+    expect(got.body.phases).toEqual(phases);
+
+    // The real mistakes are still refused.
+    const bad = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: editor.token,
+      body: {
+        ...body,
+        phases: [
+          { id: 'a', type: 'wait', duration: '1m' },
+          { id: 'check', type: 'condition', if: { field: 'input.go', op: 'exists' }, then: 'end', else: 'end', next: 'a' },
+          { id: 'hold', type: 'wait', duration: '-1h' },
+          { id: 'gate', type: 'approval', approvers: { emails: ['c@client.example'] }, required: 'any', timeout: { after: '0s', action: 'deny' }, linkExpiresIn: '0s' },
+          { id: 'call', type: 'http', method: 'fetch', url: 'https://example.com/hook' },
+          { id: 'at', type: 'wait', until: '2026-13-01T09:00:00' },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(paths(bad)).toEqual(['phases.2.duration', 'phases.3.timeout.after', 'phases.3.linkExpiresIn', 'phases.4.method', 'phases.5.until']);
+    const backward = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: editor.token,
+      body: { ...body, phases: [{ id: 'a', type: 'wait', duration: '1m' }, { id: 'check', type: 'condition', if: { field: 'input.go', op: 'exists' }, then: 'end', else: 'end', next: 'a' }] },
+    });
+    expect(backward.status).toBe(400);
+    expect(backward.body.error.details).toEqual([{ path: 'phases.1.next', message: 'jumps backward to "a"; jumps may only go forward' }]);
+  });
+
   it('documents the definition language in the OpenAPI document', async () => {
     const res = await s.call('GET', '/api/openapi.json');
     const op = res.body.paths['/api/spaces/{spaceId}/workflows'].post;

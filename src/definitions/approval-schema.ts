@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { booleanSchema, emailSchema, jumpSchema, listSchema, objectSchema, textSchema } from './common-schemas.js';
-import { durationSchema } from './durations.js';
+import { positiveDurationSchema } from './durations.js';
+
+const GATE_TIMEOUT_WHY = 'the gate would time out before anyone could decide';
+const LINK_WHY = 'the links would expire as soon as they are sent';
 
 const approverListSchema = (description: string) =>
   objectSchema({
@@ -21,11 +24,11 @@ export const requiredSchema = z
   .meta({ description: 'How many approvals open the gate: "any", "all", or a number N.' });
 
 const timeoutSchema = objectSchema({
-  after: durationSchema,
+  after: positiveDurationSchema(GATE_TIMEOUT_WHY),
   action: z.enum(['deny', 'escalate'], { error: 'must be "deny" or "escalate"' }),
   escalateTo: approverListSchema('Approvers added, and notified, when the gate escalates.').optional(),
   then: objectSchema({
-    after: durationSchema,
+    after: positiveDurationSchema('the escalated approvers would time out before they could decide'),
     action: z.literal('deny', { error: 'must be "deny"' }),
   })
     .optional()
@@ -62,5 +65,5 @@ export const approvalFields = {
   resetOnEdit: booleanSchema()
     .optional()
     .meta({ description: 'Whether decisions stop counting when the target is edited. Default true.' }),
-  linkExpiresIn: durationSchema.optional().meta({ description: 'Lifetime of guest links. Default "72h".' }),
+  linkExpiresIn: positiveDurationSchema(LINK_WHY).optional().meta({ description: 'Lifetime of guest links. Default "72h".' }),
 };

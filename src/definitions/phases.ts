@@ -11,7 +11,7 @@ import {
   textSchema,
 } from './common-schemas.js';
 import { conditionSchema } from './condition-schema.js';
-import { durationSchema, offsetSchema } from './durations.js';
+import { offsetSchema, positiveDurationSchema, waitDurationSchema } from './durations.js';
 import { TARGET_FIELDS, type TargetField } from './fields.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { humanMessage, quoteList } from './messages.js';
@@ -42,19 +42,29 @@ export const approvalPhaseSchema = objectSchema({ ...base, ...approvalFields }).
   description: 'A gate: waits for approvers to decide.',
 });
 
-// A fixed until must carry its zone: a time without one means something else on every server.
-const ISO_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+// A fixed until is an ISO-8601 date and time; one without a zone offset means UTC, and
+// validateDefinition stores it with the "Z" (canonical.ts), so no server's local zone ever
+// enters into it.
+export const ISO_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/i;
+const ZONE_RE = /(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A fixed `until` as the UTC time it means: a time without a zone offset is UTC. */
+export function utcUntil(s: string): string {
+  return ISO_TIME_RE.test(s) && !ZONE_RE.test(s) ? `${s}Z` : s;
+}
 
 const untilSchema = textSchema()
-  .refine((s) => hasTemplate(s) || (ISO_TIME_RE.test(s) && !Number.isNaN(Date.parse(s))), {
+  .refine((s) => hasTemplate(s) || (ISO_TIME_RE.test(s) && !Number.isNaN(Date.parse(utcUntil(s)))), {
     message: 'must be an ISO-8601 time like "2030-05-01T09:00:00Z" or a template like "{{target.scheduledAt}}"',
   })
-  .meta({ description: 'An ISO-8601 time, or a template such as "{{target.scheduledAt}}".' });
+  .meta({
+    description: 'An ISO-8601 time (UTC when it has no zone offset), or a template such as "{{target.scheduledAt}}".',
+  });
 
 export const waitPhaseSchema = objectSchema({
   ...base,
   type: z.literal('wait'),
-  duration: durationSchema.optional(),
+  duration: waitDurationSchema.optional(),
   until: untilSchema.optional(),
   offset: offsetSchema.optional(),
 })
@@ -105,7 +115,9 @@ export const shareEmailPhaseSchema = objectSchema({
   type: z.literal('share_email'),
   to: listSchema(emailSchema()).min(1, 'must not be empty'),
   message: textSchema().optional().meta({ description: 'A template.' }),
-  linkExpiresIn: durationSchema.optional().meta({ description: 'Lifetime of the review links. Default "72h".' }),
+  linkExpiresIn: positiveDurationSchema('the links would expire as soon as they are sent')
+    .optional()
+    .meta({ description: 'Lifetime of the review links. Default "72h".' }),
 }).meta({ description: 'Emails each address a view-and-comment link to the target.' });
 
 export const aiPhaseSchema = objectSchema({
@@ -132,14 +144,24 @@ export const aiPhaseSchema = objectSchema({
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+// Methods are case-insensitive on the way in ("post", "Get"); validateDefinition stores them
+// upper case (canonical.ts). Spelled out letter by letter so the OpenAPI document can say it:
+// JSON Schema patterns have no case-insensitive flag.
+const HTTP_METHOD_RE = new RegExp(
+  `^(?:${HTTP_METHODS.map((m) => [...m].map((c) => `[${c}${c.toLowerCase()}]`).join('')).join('|')})$`,
+);
+const HTTP_METHOD_MESSAGE = `must be one of ${quoteList(HTTP_METHODS)} (in any case)`;
+
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const httpPhaseSchema = objectSchema({
   ...base,
   type: z.literal('http'),
-  method: z.enum(HTTP_METHODS, { error: `must be one of ${quoteList(HTTP_METHODS)}` }).optional().meta({
-    description: 'Default "POST".',
-  }),
+  method: z
+    .string({ error: HTTP_METHOD_MESSAGE })
+    .regex(HTTP_METHOD_RE, HTTP_METHOD_MESSAGE)
+    .optional()
+    .meta({ description: `One of ${HTTP_METHODS.join(', ')}, in any case; stored in upper case. Default "POST".` }),
   url: textSchema()
     .refine((u) => hasTemplate(u) || isHttpUrl(u), { message: 'must be an http or https URL, or a template' })
     .meta({ description: 'A template.' }),
@@ -150,7 +172,7 @@ export const httpPhaseSchema = objectSchema({
     .optional()
     .meta({ description: 'Values may be templates.' }),
   body: jsonValueSchema.optional().meta({ description: 'Any JSON; string values may be templates.' }),
-  timeout: durationSchema.optional().meta({ description: 'Default "30s".' }),
+  timeout: positiveDurationSchema('every call would time out at once').optional().meta({ description: 'Default "30s".' }),
 }).meta({ description: 'Calls an external service with an idempotency key.' });
 
 function isHttpUrl(u: string): boolean {
@@ -168,12 +190,10 @@ export const conditionPhaseSchema = objectSchema({
   if: conditionSchema,
   then: jumpSchema(),
   else: jumpSchema(),
-})
-  .refine((c) => c.next === undefined, {
-    path: ['next'],
-    message: 'has no effect on a condition phase, which goes to "then" or "else"',
-  })
-  .meta({ description: 'Branches to one of two later phases.' });
+}).meta({
+  description:
+    'Branches to one of two later phases. A "next" is allowed, as on every phase, and checked like any other jump, but has no effect: "then" or "else" decides.',
+});
 
 export const phaseSchema = z
   .discriminatedUnion(

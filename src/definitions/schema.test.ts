@@ -176,11 +176,63 @@ describe('other phases', () => {
     );
   });
 
-  it('wait until is an ISO time with a zone, or a template', () => {
-    expect(validateDefinition(def([{ id: 'w', type: 'wait', until: '2030-01-01T09:00:00+02:00' }]), membersCtx).ok).toBe(true);
-    onlyProblem(def([{ id: 'w', type: 'wait', until: '2030-01-01T09:00:00' }]), 'phases.0.until');
-    onlyProblem(def([{ id: 'w', type: 'wait', until: 'next tuesday' }]), 'phases.0.until');
+  it('wait until is an ISO time, UTC when it has no zone offset, or a template', () => {
+    const untilOf = (until: string) => {
+      const result = validateDefinition(def([{ id: 'w', type: 'wait', until }]), membersCtx);
+      expect(result.ok ? [] : result.problems).toEqual([]);
+      return result.ok && result.definition.phases[0]!.type === 'wait' ? result.definition.phases[0]!.until : undefined;
+    };
+    // Without an offset the time is UTC, and it is stored so: the server's own zone never counts.
+    expect(untilOf('2026-12-01T09:00:00')).toBe('2026-12-01T09:00:00Z');
+    expect(untilOf('2026-12-01T09:00')).toBe('2026-12-01T09:00Z');
+    expect(untilOf('2026-12-01T09:00:00.250')).toBe('2026-12-01T09:00:00.250Z');
+    expect(Date.parse(untilOf('2026-12-01T09:00:00')!)).toBe(Date.UTC(2026, 11, 1, 9));
+    expect(untilOf('2030-01-01T09:00:00+02:00')).toBe('2030-01-01T09:00:00+02:00');
+    expect(untilOf('2030-01-01T09:00:00Z')).toBe('2030-01-01T09:00:00Z');
+    expect(untilOf('{{target.scheduledAt}}')).toBe('{{target.scheduledAt}}');
+    const zoneless = { id: 'w', type: 'wait', until: '2026-12-01T09:00:00', offset: '-1h' };
+    expect(validateDefinition(def([zoneless]), membersCtx)).toEqual({ ok: true, definition: def([{ ...zoneless, until: '2026-12-01T09:00:00Z' }]) });
+    for (const until of ['next tuesday', '2030-01-01', '2030-13-01T09:00:00', '2030-01-01T09:00:00+2', '2030-01-01 09:00:00', '2030-01-01T09:00:00 ']) {
+      expect(onlyProblem(def([{ id: 'w', type: 'wait', until }]), 'phases.0.until')).toMatch(/^must be an ISO-8601 time/);
+    }
     onlyProblem(def([{ id: 'w', type: 'wait', until: '{{target.scheduledAt}}', offset: '-1 hour' }]), 'phases.0.offset');
+  });
+
+  it('durations may be decimal, and zero where zero means something', () => {
+    const gate = { id: 'g', type: 'approval', approvers: { members: ['user_a'] }, required: 'any' };
+    const accepted = [
+      { id: 'w0', type: 'wait', duration: '0s' },
+      { id: 'w1', type: 'wait', duration: '1.5h' },
+      { id: 'w2', type: 'wait', until: '{{target.scheduledAt}}', offset: '0s' },
+      { id: 'w3', type: 'wait', until: '{{target.scheduledAt}}', offset: '-1.5h' },
+      { ...gate, timeout: { after: '1.5d', action: 'escalate', escalateTo: { emails: ['boss@x.example'] }, then: { after: '0.5h', action: 'deny' } }, linkExpiresIn: '2.5d' },
+      { id: 'h', type: 'http', url: 'https://example.com/hook', timeout: '0.5s' },
+    ];
+    const ok = validateDefinition(def(accepted), membersCtx);
+    expect(ok).toEqual({ ok: true, definition: def(accepted) });
+
+    // Still refused: negative, malformed and unknown units, and zero where it would fire at once.
+    for (const duration of ['-1h', '-0s', 'soon', '5y', '1.5ms', '1,5h']) {
+      expect(onlyProblem(def([{ id: 'w', type: 'wait', duration }]), 'phases.0.duration')).toMatch(/^must be a duration like/);
+    }
+    expect(onlyProblem(def([{ id: 'w', type: 'wait', until: '{{target.scheduledAt}}', offset: '-1.5y' }]), 'phases.0.offset')).toMatch(
+      /^must be a duration like/,
+    );
+    expect(onlyProblem(def([{ ...gate, timeout: { after: '0s', action: 'deny' } }]), 'phases.0.timeout.after')).toBe(
+      'must be longer than zero: the gate would time out before anyone could decide',
+    );
+    const escalating = { after: '1h', action: 'escalate', escalateTo: { emails: ['boss@x.example'] }, then: { after: '0m', action: 'deny' } };
+    expect(onlyProblem(def([{ ...gate, timeout: escalating }]), 'phases.0.timeout.then.after')).toMatch(/^must be longer than zero: /);
+    expect(onlyProblem(def([{ ...gate, linkExpiresIn: '0h' }]), 'phases.0.linkExpiresIn')).toBe(
+      'must be longer than zero: the links would expire as soon as they are sent',
+    );
+    expect(onlyProblem(def([{ id: 's', type: 'share_email', to: ['c@x.example'], linkExpiresIn: '0s' }]), 'phases.0.linkExpiresIn')).toMatch(
+      /^must be longer than zero: /,
+    );
+    expect(onlyProblem(def([{ id: 'h', type: 'http', url: 'https://example.com/hook', timeout: '0s' }]), 'phases.0.timeout')).toBe(
+      'must be longer than zero: every call would time out at once',
+    );
+    expect(onlyProblem(def([{ ...gate, timeout: { after: '-2h', action: 'deny' } }]), 'phases.0.timeout.after')).toMatch(/^must be a duration like/);
   });
 
   it('mutate sets only target fields, and at least one', () => {
@@ -217,6 +269,28 @@ describe('other phases', () => {
     onlyProblem(def([{ ...ai, budget: {} }]), 'phases.0.budget');
   });
 
+  it('http method is case-insensitive, and stored upper case', () => {
+    const http = { id: 'h', type: 'http', url: 'https://example.com/hook' };
+    const methodOf = (method: string) => {
+      const result = validateDefinition(def([{ ...http, method }]), membersCtx);
+      expect(result.ok ? [] : result.problems).toEqual([]);
+      return result.ok && result.definition.phases[0]!.type === 'http' ? result.definition.phases[0]!.method : undefined;
+    };
+    expect(methodOf('post')).toBe('POST');
+    expect(methodOf('Get')).toBe('GET');
+    expect(methodOf('pAtCh')).toBe('PATCH');
+    expect(methodOf('DELETE')).toBe('DELETE');
+    expect(validateDefinition(def([{ ...http, method: 'put' }]), membersCtx)).toEqual({ ok: true, definition: def([{ ...http, method: 'PUT' }]) });
+    expect(validateDefinition(def([http]), membersCtx)).toEqual({ ok: true, definition: def([http]) });
+    // Only the case is free: unknown methods and other spellings are still refused.
+    for (const method of ['FETCH', 'fetch', 'HEAD', ' post', 'post ', 'p0st', '']) {
+      expect(onlyProblem(def([{ ...http, method }]), 'phases.0.method')).toBe(
+        'must be one of "GET", "POST", "PUT", "PATCH" or "DELETE" (in any case)',
+      );
+    }
+    onlyProblem(def([{ ...http, method: 5 }]), 'phases.0.method');
+  });
+
   it('http checks method, url, headers and timeout', () => {
     const http = { id: 'h', type: 'http', url: 'https://example.com/hook' };
     expect(validateDefinition(def([{ ...http, url: '{{input.callback}}' }]), membersCtx).ok).toBe(true);
@@ -246,9 +320,6 @@ describe('other phases', () => {
       'unknown field "why"',
     );
     expect(onlyProblem(def([cond({ maybe: true })]), 'phases.0.if')).toMatch(/^must be a condition/);
-    expect(onlyProblem(def([{ ...cond({ field: 'target.s', op: 'exists' }), next: 'end' }]), 'phases.0.next')).toMatch(
-      /no effect/,
-    );
   });
 });
 

@@ -1,8 +1,9 @@
 /*
  * The workflow definition language of API.md, as one zod schema. The same schema validates
  * request bodies and generates the OpenAPI document, so it stays convertible to JSON Schema:
- * no transforms, no defaults (a stored definition is exactly what its author sent; defaults
- * are applied where phases run, see DEFAULTS), only refinements for what JSON Schema can't say.
+ * no transforms, no defaults (a stored definition is what its author sent, in canonical
+ * spelling, see canonical.ts; defaults are applied where phases run, see DEFAULTS), only
+ * refinements for what JSON Schema can't say.
  * Rules that need the whole definition or the space (jumps, members, templates) live in
  * validate.ts.
  */
@@ -65,4 +66,4 @@ export {
 } from './phases.js';
 export { conditionSchema, CONDITION_OPS, type Condition, type ConditionOp } from './condition-schema.js';
 export { jsonValueSchema, type JsonValue } from './common-schemas.js';
-export { durationSchema, offsetSchema } from './durations.js';
+export { durationSchema, waitDurationSchema, offsetSchema } from './durations.js';

@@ -77,6 +77,33 @@ describe('jumps', () => {
     ]);
     accepted(def([note('a'), cond('b', 'end'), note('b')]));
   });
+
+  it('a condition phase may carry next, checked like any other jump', () => {
+    const cond = (next: string): P => ({
+      id: 'c',
+      type: 'condition',
+      if: { field: 'target.status', op: 'exists' },
+      then: 'b',
+      else: 'end',
+      next,
+    });
+    // API.md allows next on every phase; on a condition it has no effect (then/else decide),
+    // and it is kept as sent.
+    for (const next of ['b', 'd', 'end']) {
+      const input = def([note('a'), cond(next), note('b'), note('d')]);
+      expect(validateDefinition(input, membersCtx)).toEqual({ ok: true, definition: input });
+    }
+    expect(problemsOf(def([note('a'), cond('a'), note('b')]))).toEqual([
+      { path: 'phases.1.next', message: 'jumps backward to "a"; jumps may only go forward' },
+    ]);
+    expect(problemsOf(def([note('a'), cond('c'), note('b')]))).toEqual([
+      { path: 'phases.1.next', message: 'jumps backward to "c"; jumps may only go forward' },
+    ]);
+    expect(problemsOf(def([note('a'), cond('nowhere'), note('b')]))).toEqual([
+      { path: 'phases.1.next', message: 'unknown phase "nowhere"' },
+    ]);
+    expect(problemsOf(def([note('a'), cond(''), note('b')]))).toEqual([{ path: 'phases.1.next', message: 'must not be empty' }]);
+  });
 });
 
 describe('approval gates', () => {
@@ -138,10 +165,21 @@ describe('notify recipients', () => {
     ]);
   });
 
-  it('"approvers" needs a gate in the workflow', () => {
-    expect(problemsOf(def([note('n', { to: ['approvers'] })]))).toEqual([
-      { path: 'phases.0.to.0', message: 'the "approvers" role needs an approval gate, and this workflow has none' },
+  it('"approvers" is accepted without a gate (it names nobody then); other recipients are still checked', () => {
+    accepted(def([note('n', { to: ['approvers'] })]));
+    accepted(def([note('n', { to: ['approvers', 'ops@brand.example'] })]));
+    accepted(def([note('n', { to: ['approvers'] })], { type: 'webhook' }));
+    expect(problemsOf(def([note('n', { to: ['approvers', 'Approvers', 'stranger'] })]))).toEqual([
+      {
+        path: 'phases.0.to.1',
+        message: '"Approvers" is not a role (assignees, space_admins, approvers), an email address or a member of this space',
+      },
+      {
+        path: 'phases.0.to.2',
+        message: '"stranger" is not a role (assignees, space_admins, approvers), an email address or a member of this space',
+      },
     ]);
+    expect(problemsOf(def([note('n', { to: [] })]))).toEqual([{ path: 'phases.0.to', message: 'must not be empty' }]);
   });
 
   it('"assignees" needs a target', () => {

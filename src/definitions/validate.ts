@@ -1,3 +1,4 @@
+import { canonicalDefinition } from './canonical.js';
 import { humanMessage } from './messages.js';
 import { problemsFromIssues, type Problem } from './problems.js';
 import { approvers } from './rules/approvers.js';
@@ -66,8 +67,10 @@ function phaseIndex(path: string): number {
 /**
  * Checks a workflow definition: first its shape, then, when the shape is right, the rules
  * that need the whole definition and the space. Reports every problem found, each with a
- * dotted path ("" for the root). Never throws for any input; an exception thrown by
- * `ctx.isSpaceMember` is rethrown as is, since it is not the author's mistake.
+ * dotted path ("" for the root). A valid definition comes back in its canonical form
+ * (canonical.ts: http methods upper case, a zoneless fixed `until` in UTC), the form to
+ * store. Never throws for any input; an exception thrown by `ctx.isSpaceMember` is rethrown
+ * as is, since it is not the author's mistake.
  */
 export function validateDefinition(input: unknown, ctx: ValidationContext): ValidationResult {
   try {
@@ -79,8 +82,9 @@ export function validateDefinition(input: unknown, ctx: ValidationContext): Vali
       const problems = problemsFromIssues(parsed.error.issues, input);
       return { ok: false, problems: problems.length > 0 ? problems : [{ path: '', message: 'is not a valid workflow definition' }] };
     }
-    const problems = semanticProblems(parsed.data, guarded(ctx));
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, definition: parsed.data };
+    const definition = canonicalDefinition(parsed.data);
+    const problems = semanticProblems(definition, guarded(ctx));
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, definition };
   } catch (err) {
     if (err instanceof ContextFailure) throw err.cause;
     const reason = err instanceof Error ? err.message : String(err);

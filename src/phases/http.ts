@@ -2,6 +2,7 @@
  * `http`: calls an external service (a publishing API, a webhook) outside any transaction.
  *
  * - The URL, header values and body strings are templates. Only http and https URLs go out.
+ * - The method goes out in upper case, however the definition spelled it ("post" → POST).
  * - Every request carries `Idempotency-Key: <run id>:<phase id>`, the same for every attempt
  *   of this phase in this run: a re-execution after a crash and a manual retry both send the
  *   key of the first try, so a receiver that honours the header does the work once. (A
@@ -33,7 +34,9 @@ export function idempotencyKey(runId: string, phaseId: string): string {
 export const httpPhase: PhaseHandler<HttpPhase> = {
   mode: 'io',
   async execute({ spec, scope, run, signal }) {
-    const method = spec.method ?? DEFAULTS.http.method;
+    // Stored definitions already hold the method upper case (validateDefinition); this also
+    // covers a spec that did not come through it, so "post" always goes out as POST.
+    const method = (spec.method ?? DEFAULTS.http.method).toUpperCase();
     const timeoutSpec = spec.timeout ?? DEFAULTS.http.timeout;
     const timeoutMs = parseDuration(timeoutSpec) ?? 30_000;
     const rawUrl = renderTemplate(spec.url, scope).trim();
