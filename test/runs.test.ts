@@ -310,7 +310,7 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
   // ---------------------------------------------------------------------------------------
   // Staleness, and retry
 
-  it('fails a mutate with stale after an outside edit, writes nothing, and a retry fails stale again', async () => {
+  it('fails a mutate with stale after an outside edit, writes nothing; a retry applies it to the target as it is now', async () => {
     const wf = await workflow('Approve later', [
       { id: 'hold', type: 'wait', duration: '2s' },
       { id: 'approve', type: 'mutate', set: { status: 'Approved' } },
@@ -328,19 +328,19 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
     expect(unchanged.body).toMatchObject({ status: 'Ideas', version: 2, title: 'Edited by a person' });
     expect((await audit(run.id)).map((e) => e.action)).toContain('run.failed');
 
-    // Retry: a new attempt of the same phase. The run's last-seen version is still 1, so the
-    // staleness check fails again — the documented behaviour (SPEC.md section 7).
+    // Retry: a new attempt of the same phase, checked against the version the person retried
+    // on (2), so it applies now (SPEC.md section 7: "the staleness check runs again").
     const retried = await call('POST', `/api/runs/${run.id}/retry`, { token: editor.token });
     expect(retried.status).toBe(200);
     expect(retried.body.id).toBe(run.id);
-    const again = await runUntil(run.id, (r) => r.status === 'failed' && r.phases.length === 3, 20_000, 'the retried mutate to fail');
+    const again = await runUntil(run.id, (r) => r.status === 'completed', 20_000, 'the retried mutate to apply');
     expect(again.phases.map((p: any) => [p.phaseId, p.attempt, p.status, p.error?.code ?? null])).toEqual([
       ['hold', 1, 'succeeded', null],
       ['approve', 1, 'failed', 'stale'],
-      ['approve', 2, 'failed', 'stale'],
+      ['approve', 2, 'succeeded', null],
     ]);
-    expect(again.error).toMatchObject({ phaseId: 'approve', code: 'stale' });
-    expect((await call('GET', `/api/content/${item.id}`, { token: w.owner.token })).body).toMatchObject({ status: 'Ideas', version: 2 });
+    expect(again.target).toMatchObject({ version: 1, versionSeen: 3 });
+    expect((await call('GET', `/api/content/${item.id}`, { token: w.owner.token })).body).toMatchObject({ status: 'Approved', version: 3, title: 'Edited by a person' });
     const retriedEvent = (await audit(run.id)).find((e) => e.action === 'run.retried');
     expect(retriedEvent).toMatchObject({ actor: `user:${editor.id}`, data: { phaseId: 'approve', attempt: 2 } });
   });
@@ -616,7 +616,7 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
     await call('POST', `/api/runs/${running.id}/cancel`, { token: editor.token });
   });
 
-  it('deletes a finished run from lists and pages while its audit trail stays; refuses an unfinished one', async () => {
+  it('deletes a run from lists and pages while its audit trail stays; an unfinished one is cancelled first', async () => {
     const wf = await workflow('Deletable', [{ id: 'done', type: 'comment', body: 'bye' }]);
     const item = await content({ title: 'Delete my run' });
     const run = await finished((await start(wf, { target: { type: 'content', id: item.id } })).id);
@@ -641,10 +641,16 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
     const slow = await workflow('Slow to delete', [{ id: 'hold', type: 'wait', duration: '30s' }]);
     const running = await start(slow);
     await waiting(running.id);
-    const refused = await call('DELETE', `/api/runs/${running.id}`, { token: editor.token });
-    expect(refused.status).toBe(409);
-    expect((await getRun(running.id)).status).toBe('waiting');
-    await call('POST', `/api/runs/${running.id}/cancel`, { token: editor.token });
+    // An unfinished run is cancelled, then deleted: both are in its trail.
+    expect((await call('DELETE', `/api/runs/${running.id}`, { token: editor.token })).status).toBe(204);
+    expect((await call('GET', `/api/runs/${running.id}`, { token: editor.token })).status).toBe(404);
+    const runningTrail = (await call('GET', `/api/audit?runId=${running.id}`, { token: w.owner.token })).body.items as { action: string; data: { reason?: string } }[];
+    expect(runningTrail.map((e) => e.action).slice(0, 2)).toEqual(['run.deleted', 'run.cancelled']);
+    const row = await s.db.k.selectFrom('runs').select(['status', 'deleted_at']).where('id', '=', running.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('cancelled');
+    expect(row.deleted_at).not.toBeNull();
+    // Its timer is gone with it: nothing of the run is left to fire.
+    expect(await s.db.k.selectFrom('jobs').select('id').where('run_id', '=', running.id).execute()).toEqual([]);
   });
 
   // ---------------------------------------------------------------------------------------

@@ -213,14 +213,21 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(several.body.error.message).toMatch(/^The workflow definition has 2 problems: phases\.0\.duration: .+; phases\.1\.type: .+\.$/);
   });
 
-  it('treats org admins who are not space members as unknown approvers', async () => {
+  it('accepts org admins who are not space members as approvers (they act in every space)', async () => {
     const admin = await addUser(s, w.owner.token, { email: 'admin@acme.example', role: 'admin' });
     const res = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
       token: admin.token,
       body: simple({ phases: [{ id: 'gate', type: 'approval', approvers: { members: [admin.id] }, required: 'any' }] }),
     });
-    expect(res.status).toBe(400);
-    expect(paths(res)).toEqual(['phases.0.approvers.members.0']);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // A plain member outside the space is still not a valid approver.
+    const outsider = await addUser(s, w.owner.token, { email: 'outsider@acme.example' });
+    const refused = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: admin.token,
+      body: simple({ phases: [{ id: 'gate', type: 'approval', approvers: { members: [outsider.id] }, required: 'any' }] }),
+    });
+    expect(refused.status).toBe(400);
+    expect(paths(refused)).toEqual(['phases.0.approvers.members.0']);
   });
 
   it('lets viewers read but not save; other orgs get 404', async () => {

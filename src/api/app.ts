@@ -28,6 +28,15 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
     // Guest tokens ride in URLs; per-request logs would carry them. Errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  // An empty body sent with `Content-Type: application/json` (common in clients that always
+  // set the header) means "no body", as if the header were absent; anything else is parsed by
+  // Fastify's own JSON parser, which also refuses prototype-poisoning keys.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return json(req, body as string, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

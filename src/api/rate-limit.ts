@@ -71,18 +71,21 @@ export class FixedWindowLimiter {
 export interface GuestLimitOptions {
   /** Requests per window by one IP address on one link (default 60). */
   requests?: number;
-  /** Lookups of unknown tokens per window by one IP address (default 10); past it the IP is refused every guest request until the window ends. */
+  /** Lookups of unknown tokens per window by one IP address (default 100); past it that IP's lookups of unknown tokens are refused (429) until the window ends. Links that exist are never refused for it. */
   failedLookups?: number;
   /** Default one minute. */
   windowMs?: number;
 }
 
-export const GUEST_LIMIT_DEFAULTS = { requests: 60, failedLookups: 10, windowMs: 60_000 } as const;
+export const GUEST_LIMIT_DEFAULTS = { requests: 60, failedLookups: 100, windowMs: 60_000 } as const;
 
 /**
  * The guest routes' two limits. Requests are counted per (IP, link), so one busy reviewer
  * or a test suite calling many links from 127.0.0.1 does not starve the others; failed
- * lookups are counted per IP, since guessing tokens means trying many of them.
+ * lookups are counted per IP, since guessing tokens means trying many of them. Past the
+ * failure limit an IP's guesses are answered 429 instead of 404, so guessing slows down,
+ * while the links it really holds keep working (a reviewer behind a shared address is not
+ * locked out by someone else's guessing).
  */
 export class GuestRateLimits {
   private readonly requests: FixedWindowLimiter;
@@ -96,13 +99,11 @@ export class GuestRateLimits {
 
   /** Counts a request from `ip` on the link named by `tokenKey` (a hash of the token, never the token). */
   admit(ip: string, tokenKey: string, now: number): Verdict {
-    const blocked = this.failures.check(ip, now);
-    if (!blocked.ok) return blocked;
     return this.requests.hit(`${ip}\u0000${tokenKey}`, now);
   }
 
-  /** Records a lookup of a token that matched no link. */
-  failed(ip: string, now: number): void {
-    this.failures.hit(ip, now);
+  /** Records a lookup of a token that matched no link; not ok once `ip` guessed too often. */
+  failed(ip: string, now: number): Verdict {
+    return this.failures.hit(ip, now);
   }
 }

@@ -62,7 +62,8 @@ export type RunEvent =
   | { type: 'gate_decided'; executionId: string; decision: 'approve' | 'deny'; output?: unknown; targetVersion?: number }
   | { type: 'cancel'; by: string; reason?: string }
   | { type: 'skip'; phaseId: string; by: string; reason: string }
-  | { type: 'retry'; by: string };
+  /** `targetVersion`: the target's version when the person asked; a mutate that failed `stale` checks against it. */
+  | { type: 'retry'; by: string; targetVersion?: number };
 
 export type Command =
   | { type: 'execute'; executionId: string; phaseId: string; phaseType: string }
@@ -287,6 +288,9 @@ export function decide(phases: readonly PhaseSpec[], state: RunState, event: Run
       s.error = null;
       s.outcome = null;
       s.endedAt = null;
+      // Retrying a mutate that failed `stale` means "apply it to the target as it is now": the
+      // staleness check runs again, against the version the person retried on.
+      if (failed.type === 'mutate' && failed.error?.code === 'stale' && event.targetVersion !== undefined) s.targetVersionSeen = event.targetVersion;
       audit.push({ action: 'run.retried', data: { by: event.by, phaseId: failed.phaseId, attempt } });
       openPhase(failed.index, attempt);
       break;

@@ -8,6 +8,7 @@
 import { DEFAULTS, renderTemplate, type NotifyPhase, type Phase } from '../definitions/index.js';
 import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { newId } from '../store/ids.js';
+import { spaceMemberIds } from '../store/workflows.js';
 import type { Executor } from '../store/db.js';
 import { failed, type PhaseHandler } from './types.js';
 
@@ -42,11 +43,10 @@ export async function resolveRecipients(
     } else if (EMAIL_RE.test(entry)) emails.add(entry.toLowerCase());
     else userIds.add(entry);
   }
-  // Only members of the run's space receive anything: a stale user id or a removed member drops out.
-  const members = userIds.size
-    ? (await db.selectFrom('space_members').select('user_id').where('space_id', '=', ctx.spaceId).where('user_id', 'in', [...userIds]).execute()).map((r) => r.user_id)
-    : [];
-  return { userIds: members.sort(), emails: [...emails].sort() };
+  // Only members of the run's space (and the org's owners and admins) receive anything: a
+  // stale user id or a removed member drops out.
+  const members = userIds.size ? await spaceMemberIds(db, ctx.spaceId) : new Set<string>();
+  return { userIds: [...userIds].filter((u) => members.has(u)).sort(), emails: [...emails].sort() };
 }
 
 export const notifyPhase: PhaseHandler<NotifyPhase> = {

@@ -119,9 +119,20 @@ export async function listWorkflowVersions(
 }
 
 /** The user ids of a space's members (editors and viewers); org admins are not implied. */
+/**
+ * Who belongs to a space for approvals and notifications: its members, and the owners and
+ * admins of its org, who can see and act in every space (GET /api/me lists them as editors).
+ */
 export async function spaceMemberIds(db: Executor, spaceId: string): Promise<Set<string>> {
   const rows = await db.selectFrom('space_members').select('user_id').where('space_id', '=', spaceId).execute();
-  return new Set(rows.map((r) => r.user_id));
+  const admins = await db
+    .selectFrom('spaces')
+    .innerJoin('memberships', 'memberships.org_id', 'spaces.org_id')
+    .select('memberships.user_id')
+    .where('spaces.id', '=', spaceId)
+    .where('memberships.role', 'in', ['owner', 'admin'])
+    .execute();
+  return new Set([...rows, ...admins].map((r) => r.user_id));
 }
 
 export interface NewWorkflow {

@@ -17,7 +17,7 @@ import { decodeCursor, page, pageQuery } from '../pagination.js';
 const auditQuery = pageQuery.extend({
   runId: z.string().min(1).max(100).optional().describe('Only events of this run.'),
   action: z.string().min(1).max(100).optional().describe('Only events with this action, e.g. workflow.saved.'),
-  actor: z.string().min(1).max(400).optional().describe('Only events by this actor, e.g. user:<id>, guest:<email>, system.'),
+  actor: z.string().min(1).max(400).optional().describe('Only events by this actor, e.g. user:<id> (or just the user id), guest:<email>, system.'),
   subject: z.string().min(1).max(400).optional().describe('Only events about this subject, e.g. workflow:<id>.'),
 });
 
@@ -64,7 +64,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
     let sel = ctx.db.k.selectFrom('audit_events').selectAll().where('org_id', '=', auth.orgId);
     if (q.runId) sel = sel.where('run_id', '=', q.runId);
     if (q.action) sel = sel.where('action', '=', q.action);
-    if (q.actor) sel = sel.where('actor', '=', q.actor);
+    // A bare user id means that user: events store actors as `user:<id>`.
+    if (q.actor) sel = q.actor.includes(':') || q.actor === 'system' ? sel.where('actor', '=', q.actor) : sel.where('actor', 'in', [q.actor, `user:${q.actor}`]);
     if (q.subject) sel = sel.where('subject', '=', q.subject);
     if (cursor !== undefined) {
       if (!/^\d+$/.test(cursor)) throw new InvalidInputError('The cursor is not one this server handed out.', [{ path: 'cursor', message: 'is not a valid cursor' }]);

@@ -114,10 +114,14 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     }
   }
 
-  async function find(req: FastifyRequest, token: string): Promise<GuestLinksTable> {
+  async function find(req: FastifyRequest, reply: FastifyReply, token: string): Promise<GuestLinksTable> {
     const link = await findLink(db.k, token);
     if (!link) {
-      limits.failed(req.ip, ctx.now());
+      const v = limits.failed(req.ip, ctx.now());
+      if (!v.ok) {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(v.retryAfterMs / 1000))));
+        throw new RateLimitedError('Too many unknown review links tried from your address; try again in a minute.');
+      }
       throw new NotFoundError('Review link');
     }
     return link;
@@ -269,7 +273,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req, reply) => {
     reply.headers(API_HEADERS);
     admit(req, reply, req.params.token);
-    const link = await find(req, req.params.token);
+    const link = await find(req, reply, req.params.token);
     const state = linkState(link, ctx.now());
     if (state !== 'valid') await refuse(link, state, 'view', req);
     return review(link);
@@ -287,7 +291,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     reply.headers(API_HEADERS);
     admit(req, reply, req.params.token);
     refuseCrossSite(req);
-    const link = await find(req, req.params.token);
+    const link = await find(req, reply, req.params.token);
     return decide(link, req.body.decision, req.body.comment ?? null, req);
   });
 
@@ -303,7 +307,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     reply.headers(API_HEADERS);
     admit(req, reply, req.params.token);
     refuseCrossSite(req);
-    const link = await find(req, req.params.token);
+    const link = await find(req, reply, req.params.token);
     const c = await comment(link, (req.body as { body: string }).body, req);
     return reply.code(201).send(c);
   });
@@ -339,7 +343,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     page.get<{ Params: { token: string } }>('/review/:token', { schema: { hide: true } }, async (req, reply) => {
       reply.headers(PAGE_HEADERS);
       admit(req, reply, req.params.token);
-      const link = await find(req, req.params.token);
+      const link = await find(req, reply, req.params.token);
       const state = linkState(link, ctx.now());
       if (state !== 'valid') await refuse(link, state, 'view', req);
       return reviewPage(link);
@@ -349,7 +353,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       reply.headers(PAGE_HEADERS);
       admit(req, reply, req.params.token);
       refuseCrossSite(req);
-      const link = await find(req, req.params.token);
+      const link = await find(req, reply, req.params.token);
       if (!/^application\/x-www-form-urlencoded\b/i.test(header(req, 'content-type') ?? '')) {
         throw new InvalidInputError('Send the review form from the review page.', [{ path: 'body', message: 'must be application/x-www-form-urlencoded' }]);
       }

@@ -187,8 +187,9 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: { tags: ['runs'], summary: 'Continues a failed run with a new attempt of the failed phase (when its type allows).', params: runId },
   }, async (req) => {
     const auth = requireAuth(req);
-    await visibleRun(db.k, auth, req.params.id, 'write');
-    await ctx.engine.control(req.params.id, { type: 'retry', by: `user:${auth.userId}` });
+    const row = await visibleRun(db.k, auth, req.params.id, 'write');
+    const target = row.target_type && row.target_id ? await getTarget(db.k, row.org_id, row.target_type, row.target_id) : null;
+    await ctx.engine.control(req.params.id, { type: 'retry', by: `user:${auth.userId}`, targetVersion: target?.version });
     return (await loadRunView(db.k, req.params.id))!.view;
   });
 
@@ -241,11 +242,18 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.delete('/api/runs/:id', {
-    schema: { tags: ['runs'], summary: 'Hides a finished run from lists and pages; its audit trail stays.', params: runId },
+    schema: { tags: ['runs'], summary: 'Hides a run from lists and pages; its audit trail stays. An unfinished run is cancelled first.', params: runId },
   }, async (req, reply) => {
     const auth = requireAuth(req);
-    const row = await visibleRun(db.k, auth, req.params.id, 'write');
-    if (!isTerminal(row.status as RunStatus)) throw new ConflictError(`Run ${row.id} is ${row.status}; cancel it before deleting it.`);
+    let row = await visibleRun(db.k, auth, req.params.id, 'write');
+    if (!isTerminal(row.status as RunStatus)) {
+      // Cancel it the usual way (its phase is aborted, nothing later starts, links die); if it
+      // finished in between, the refusal is moot.
+      await ctx.engine.control(row.id, { type: 'cancel', by: `user:${auth.userId}`, reason: 'deleted' }).catch((err) => {
+        if (!(err instanceof ConflictError)) throw err;
+      });
+      row = await visibleRun(db.k, auth, req.params.id, 'write');
+    }
     const now = ctx.now();
     await db.tx(async (trx) => {
       const res = await trx.updateTable('runs').set({ deleted_at: now, updated_at: now, rev: row.rev + 1 }).where('id', '=', row.id).where('rev', '=', row.rev).executeTakeFirst();

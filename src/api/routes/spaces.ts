@@ -34,7 +34,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: {
       tags: ['identity'],
       summary: 'Changes org settings (org admin): flow control limit maxActiveRuns (default 100).',
-      body: z.object({ maxActiveRuns: z.number().int().min(1).max(100_000).optional(), name: z.string().min(1).max(200).optional() }).strict(),
+      body: z.object({ maxActiveRuns: z.number().int().min(0).max(100_000).optional().describe('Runs executing at once; 0 holds every new run until it is raised.'), name: z.string().min(1).max(200).optional() }).strict(),
     },
   }, async (req) => {
     const auth = requireAuth(req);
