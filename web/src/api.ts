@@ -112,3 +112,16 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** Every item of a paginated list, following `nextCursor` 200 at a time. */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  const sep = path.includes('?') ? '&' : '?';
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}

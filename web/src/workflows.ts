@@ -2,7 +2,7 @@
  * Workflows as the pages read them (API.md "Workflows"): the types, who may edit, and the
  * trigger and phases put into words for people.
  */
-import { get, type Me, type Page } from './api';
+import type { Me } from './api';
 import type { Session } from './session';
 
 /** A phase as stored: `id`, `type` and the type's own fields (API.md "Phase fields by type"). */
@@ -39,18 +39,6 @@ export interface WorkflowVersion {
   createdAt: string;
 }
 
-/** Every item of a paginated list, following `nextCursor` to the end. */
-export async function allPages<T>(path: string): Promise<T[]> {
-  const items: T[] = [];
-  const sep = path.includes('?') ? '&' : '?';
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 /** Space editors and org owners/admins may save workflows and start runs in a space. */
 export function canEdit(session: Session, spaceId: string): boolean {

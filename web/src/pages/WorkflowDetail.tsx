@@ -3,14 +3,14 @@
  * by the version picker), "Start run" and "Edit" for editors, and all its runs.
  */
 import { useState } from 'react';
-import { get } from '../api';
+import { get, allPages } from '../api';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
 import { RunsBrowser } from '../components/RunsBrowser';
 import { StartRunForm } from '../components/StartRunForm';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, Time, useAsync } from '../ui';
-import { allPages, canEdit, spaceName, triggerInWords, type Phase, type Trigger, type Workflow, type WorkflowVersion } from '../workflows';
+import { canEdit, spaceName, triggerInWords, type Phase, type Trigger, type Workflow, type WorkflowVersion } from '../workflows';
 import { EnabledBadge } from './Workflows';
 
 interface SavedVersion {

@@ -3,11 +3,11 @@
  * of `GET /api/me`), grouped by space and filterable by it, with "New workflow" where the
  * caller may edit.
  */
-import type { Me } from '../api';
+import { allPages, type Me } from '../api';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, Time, useAsync } from '../ui';
-import { allPages, canEdit, triggerInWords, type Workflow } from '../workflows';
+import { canEdit, triggerInWords, type Workflow } from '../workflows';
 
 type Space = Me['spaces'][number];
 
