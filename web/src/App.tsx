@@ -100,9 +100,9 @@ export function App() {
           {nav('/', 'Command center')}
           {nav('/workflows', 'Workflows')}
           {nav('/runs', 'Runs')}
+          {nav('/inbox', 'Inbox', unread > 0 ? <span className="count" aria-label={`${unread} unread`}>{unread}</span> : undefined)}
           {isAdmin && nav('/audit', 'Audit')}
           {isAdmin && nav('/outbox', 'Outbox')}
-          {nav('/inbox', 'Inbox', unread > 0 ? <span className="count" aria-label={`${unread} unread`}>{unread}</span> : undefined)}
         </nav>
         <span className="who">
           {me.user.name} <span className="muted">({session.orgRole})</span>{' '}
