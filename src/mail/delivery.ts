@@ -245,15 +245,9 @@ export class MailDelivery {
     return due === null || due === undefined ? null : Number(due);
   }
 
-  /**
-   * Leases up to `batchSize` due rows: pending, due, and not leased (or leased by someone
-   * whose lease ran out). One statement; on PostgreSQL the rows are picked with
-   * `FOR UPDATE SKIP LOCKED`, so concurrent processes claim disjoint batches. Each claim
-   * counts an attempt, which also fences the outcome write against a later claimant.
-   */
-  private async claim(): Promise<OutboxRow[]> {
-    const now = this.now();
-    let due = this.db.k
+  /** The ids of up to `batchSize` due rows nobody holds (skipping rows locked by others on PostgreSQL). */
+  private dueIds(now: number) {
+    const due = this.db.k
       .selectFrom('outbox')
       .select('id')
       .where('status', '=', 'pending')
@@ -262,7 +256,18 @@ export class MailDelivery {
       .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(this.batchSize);
-    if (this.db.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    return this.db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+  }
+
+  /**
+   * Leases up to `batchSize` due rows: pending, due, and not leased (or leased by someone
+   * whose lease ran out). One statement; on PostgreSQL the rows are picked with
+   * `FOR UPDATE SKIP LOCKED`, so concurrent processes claim disjoint batches. Each claim
+   * counts an attempt, which also fences the outcome write against a later claimant.
+   */
+  private async claim(): Promise<OutboxRow[]> {
+    const now = this.now();
+    const due = this.dueIds(now);
     return this.db.k
       .updateTable('outbox')
       .set((eb) => ({ lease_owner: this.owner, lease_until: now + this.leaseMs, attempts: eb('attempts', '+', 1) }))
@@ -274,16 +279,7 @@ export class MailDelivery {
   /** No SMTP: marks due rows `held` in one statement and logs each (never the body). */
   private async holdDue(): Promise<number> {
     const now = this.now();
-    let due = this.db.k
-      .selectFrom('outbox')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(this.batchSize);
-    if (this.db.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    const due = this.dueIds(now);
     const held = await this.db.k
       .updateTable('outbox')
       .set({ status: 'held', lease_owner: null, lease_until: null })
