@@ -13,10 +13,13 @@ import { Inbox } from './pages/Inbox';
 import { RunPage } from './pages/RunPage';
 import { RunsDashboard } from './pages/RunsDashboard';
 import { Workflows } from './pages/Workflows';
+import { Content } from './pages/Content';
+import { ContentItem } from './pages/ContentItem';
 import { WorkflowDetail } from './pages/WorkflowDetail';
 import { WorkflowBuilder } from './pages/WorkflowBuilder';
 import { Audit } from './pages/Audit';
 import { Outbox } from './pages/Outbox';
+import { Spaces } from './pages/Spaces';
 
 interface Route {
   pattern: string;
@@ -29,11 +32,14 @@ const ROUTES: Route[] = [
   { pattern: '/runs/:id', render: (p) => <RunPage key={p.id} id={p.id} /> },
   { pattern: '/runs', render: () => <RunsDashboard /> },
   { pattern: '/workflows', render: () => <Workflows /> },
+  { pattern: '/content', render: () => <Content /> },
+  { pattern: '/content/:type/:id', render: (p) => <ContentItem key={`${p.type}/${p.id}`} type={p.type} id={p.id} /> },
   { pattern: '/workflows/new', render: () => <WorkflowBuilder /> },
   { pattern: '/workflows/:id/edit', render: (p) => <WorkflowBuilder key={p.id} id={p.id} /> },
   { pattern: '/workflows/:id', render: (p) => <WorkflowDetail key={p.id} id={p.id} /> },
   { pattern: '/audit', render: () => <Audit /> },
   { pattern: '/outbox', render: () => <Outbox /> },
+  { pattern: '/spaces', render: () => <Spaces /> },
 ];
 
 export function App() {
@@ -99,7 +105,9 @@ export function App() {
         <nav aria-label="Main">
           {nav('/', 'Command center')}
           {nav('/workflows', 'Workflows')}
+          {nav('/content', 'Content')}
           {nav('/runs', 'Runs')}
+          {nav('/spaces', 'Spaces')}
           {nav('/inbox', 'Inbox', unread > 0 ? <span className="count" aria-label={`${unread} unread`}>{unread}</span> : undefined)}
           {isAdmin && nav('/audit', 'Audit')}
           {isAdmin && nav('/outbox', 'Outbox')}

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
 /** The client-side routes (web/src/App.tsx); each answers with the same page. */
-export const UI_PATHS = ['/login', '/inbox', '/workflows', '/workflows/new', '/workflows/:id', '/workflows/:id/edit', '/runs', '/runs/:id', '/audit', '/outbox'];
+export const UI_PATHS = ['/login', '/inbox', '/workflows', '/workflows/new', '/workflows/:id', '/workflows/:id/edit', '/content', '/content/:type/:id', '/runs', '/runs/:id', '/audit', '/outbox', '/spaces'];
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Flowgate</title></head>
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto"><h1>Flowgate</h1>
