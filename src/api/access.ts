@@ -35,18 +35,20 @@ export async function spaceAccess(db: Executor, auth: Auth, spaceId: string, nee
   return { space, role: m.role };
 }
 
-/** The ids of the spaces the caller may read (all of the org's for owners and admins). */
-export async function readableSpaceIds(db: Executor, auth: Auth): Promise<string[]> {
+/**
+ * The ids of the spaces the caller may read, or change with `need = 'write'`: all of the
+ * org's for owners and admins, else the spaces they are a member of (an editor, to write).
+ */
+export async function readableSpaceIds(db: Executor, auth: Auth, need: 'read' | 'write' = 'read'): Promise<string[]> {
   if (isOrgAdmin(auth)) {
     return (await db.selectFrom('spaces').select('id').where('org_id', '=', auth.orgId).execute()).map((r) => r.id);
   }
-  return (
-    await db
-      .selectFrom('space_members as sm')
-      .innerJoin('spaces as s', 's.id', 'sm.space_id')
-      .select('s.id')
-      .where('sm.user_id', '=', auth.userId)
-      .where('s.org_id', '=', auth.orgId)
-      .execute()
-  ).map((r) => r.id);
+  let q = db
+    .selectFrom('space_members as sm')
+    .innerJoin('spaces as s', 's.id', 'sm.space_id')
+    .select('s.id')
+    .where('sm.user_id', '=', auth.userId)
+    .where('s.org_id', '=', auth.orgId);
+  if (need === 'write') q = q.where('sm.role', '=', 'editor');
+  return (await q.execute()).map((r) => r.id);
 }

@@ -98,21 +98,6 @@ function verifyToken(secret: Buffer, auth: Auth, request: unknown, token: string
   return claims;
 }
 
-/** The spaces the caller may change runs in: all of the org's for owners and admins, else those where they are editors. */
-async function writableSpaceIds(db: Executor, auth: Auth): Promise<string[]> {
-  if (isOrgAdmin(auth)) return readableSpaceIds(db, auth);
-  return (
-    await db
-      .selectFrom('space_members as sm')
-      .innerJoin('spaces as s', 's.id', 'sm.space_id')
-      .select('s.id')
-      .where('sm.user_id', '=', auth.userId)
-      .where('sm.role', '=', 'editor')
-      .where('s.org_id', '=', auth.orgId)
-      .execute()
-  ).map((r) => r.id);
-}
-
 export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = ctx.db;
@@ -133,7 +118,7 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
 
     if (!confirmToken) {
       const countedAt = ctx.now();
-      const spaceIds = await writableSpaceIds(db.k, auth);
+      const spaceIds = await readableSpaceIds(db.k, auth, 'write');
       const { count, upTo } = await countSelection(db.k, { orgId: auth.orgId, action, spaceIds, countedAt }, selection);
       const token = signToken(secret, auth, request, { c: count, u: upTo, t: countedAt, n: crypto.randomBytes(9).toString('base64url') });
       return reply.code(200).send({ count, confirmToken: token, expiresAt: new Date(countedAt + TOKEN_TTL_MS).toISOString() });
@@ -149,7 +134,7 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
     let total: number;
     try {
       total = await db.tx(async (trx) => {
-        const spaceIds = await writableSpaceIds(trx, auth);
+        const spaceIds = await readableSpaceIds(trx, auth, 'write');
         const scope: BulkScope = { orgId: auth.orgId, action, spaceIds, upTo: claims.u, countedAt: claims.t };
         // The same bounded selection, counted again: runs that finished or were deleted since
         // the first call are no longer in it (the total is never more than the confirmed count).
