@@ -127,6 +127,17 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     return link;
   }
 
+  /**
+   * Every guest route starts the same way: its security headers, the rate limit, for a POST
+   * the cross-site check, then the link the token names (404, or 429 for a guesser).
+   */
+  async function openLink(req: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply, headers: Record<string, string>): Promise<GuestLinksTable> {
+    reply.headers(headers);
+    admit(req, reply, req.params.token);
+    if (req.method === 'POST') refuseCrossSite(req);
+    return find(req, reply, req.params.token);
+  }
+
   function refuseCrossSite(req: FastifyRequest) {
     const why = crossSiteRefusal(req, ctx.config.publicUrl);
     if (why) throw new ForbiddenError(`Refused: ${why}. Use the buttons on the review page.`, 'cross_site_request');
@@ -271,9 +282,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       security: [],
     },
   }, async (req, reply) => {
-    reply.headers(API_HEADERS);
-    admit(req, reply, req.params.token);
-    const link = await find(req, reply, req.params.token);
+    const link = await openLink(req, reply, API_HEADERS);
     const state = linkState(link, ctx.now());
     if (state !== 'valid') await refuse(link, state, 'view', req);
     return review(link);
@@ -288,10 +297,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       security: [],
     },
   }, async (req, reply) => {
-    reply.headers(API_HEADERS);
-    admit(req, reply, req.params.token);
-    refuseCrossSite(req);
-    const link = await find(req, reply, req.params.token);
+    const link = await openLink(req, reply, API_HEADERS);
     return decide(link, req.body.decision, req.body.comment ?? null, req);
   });
 
@@ -304,10 +310,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       security: [],
     },
   }, async (req, reply) => {
-    reply.headers(API_HEADERS);
-    admit(req, reply, req.params.token);
-    refuseCrossSite(req);
-    const link = await find(req, reply, req.params.token);
+    const link = await openLink(req, reply, API_HEADERS);
     const c = await comment(link, (req.body as { body: string }).body, req);
     return reply.code(201).send(c);
   });
@@ -341,19 +344,14 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     }
 
     page.get<{ Params: { token: string } }>('/review/:token', { schema: { hide: true } }, async (req, reply) => {
-      reply.headers(PAGE_HEADERS);
-      admit(req, reply, req.params.token);
-      const link = await find(req, reply, req.params.token);
+      const link = await openLink(req, reply, PAGE_HEADERS);
       const state = linkState(link, ctx.now());
       if (state !== 'valid') await refuse(link, state, 'view', req);
       return reviewPage(link);
     });
 
     page.post<{ Params: { token: string } }>('/review/:token', { schema: { hide: true } }, async (req, reply) => {
-      reply.headers(PAGE_HEADERS);
-      admit(req, reply, req.params.token);
-      refuseCrossSite(req);
-      const link = await find(req, reply, req.params.token);
+      const link = await openLink(req, reply, PAGE_HEADERS);
       if (!/^application\/x-www-form-urlencoded\b/i.test(header(req, 'content-type') ?? '')) {
         throw new InvalidInputError('Send the review form from the review page.', [{ path: 'body', message: 'must be application/x-www-form-urlencoded' }]);
       }
