@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError, type Run } from './api';
 import { Link } from './router';
+import { useSession } from './session';
 
 export interface Async<T> {
   data: T | null;
@@ -147,5 +148,23 @@ export function RunTable({ runs, empty, names, selection }: { runs: Run[]; empty
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A "Space" picker over the caller's spaces; with `allLabel`, an empty first choice for all of them. */
+export function SpaceSelect({ value, onChange, allLabel }: { value: string; onChange: (spaceId: string) => void; allLabel?: string }) {
+  const { me } = useSession();
+  return (
+    <label>
+      Space
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {allLabel !== undefined && <option value="">{allLabel}</option>}
+        {me.spaces.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -8,7 +8,7 @@ import { useState, type JSX } from 'react';
 import { get, qs, type Page, type Run } from '../api';
 import { navigate, useLocation } from '../router';
 import { useSession, workflowNames } from '../session';
-import { ErrorBox, RunTable, useAsync, useInterval, type Selection } from '../ui';
+import { ErrorBox, RunTable, SpaceSelect, useAsync, useInterval, type Selection } from '../ui';
 import { BulkActions } from './BulkActions';
 
 const STATUSES = ['active', 'waiting', 'completed', 'failed', 'cancelled', 'triggered'];
@@ -100,19 +100,7 @@ export function RunsBrowser({ workflowId }: { workflowId?: string }) {
         {field('targetId', 'Target id', <input value={filters.targetId ?? ''} onChange={(e) => setFilter('targetId', e.target.value.trim())} placeholder="content or task id" />)}
         {field('since', 'From', <input type="date" value={filters.since ?? ''} onChange={(e) => setFilter('since', e.target.value)} />)}
         {field('until', 'To', <input type="date" value={filters.until ?? ''} onChange={(e) => setFilter('until', e.target.value)} />)}
-        {!workflowId &&
-          field(
-            'spaceId',
-            'Space',
-            <select value={filters.spaceId ?? ''} onChange={(e) => setFilter('spaceId', e.target.value)}>
-              <option value="">all my spaces</option>
-              {me.spaces.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>,
-          )}
+        {!workflowId && <SpaceSelect value={filters.spaceId ?? ''} onChange={(v) => setFilter('spaceId', v)} allLabel="all my spaces" />}
         {!workflowId &&
           field(
             'workflowId',

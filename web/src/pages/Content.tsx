@@ -9,7 +9,7 @@ import { listPath, TARGET_LABEL, getSpace, userNames, assigneesOf, type Target, 
 import { useCursorPages, Pager } from '../pager';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
-import { ErrorBox, Time, useAsync } from '../ui';
+import { ErrorBox, SpaceSelect, Time, useAsync } from '../ui';
 import { canEdit } from '../workflows';
 
 export function Content() {
@@ -28,16 +28,7 @@ export function Content() {
       ) : (
         <>
           <div className="filters">
-            <label>
-              Space
-              <select value={spaceId} onChange={(e) => go({ spaceId: e.target.value })}>
-                {me.spaces.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SpaceSelect value={spaceId} onChange={(v) => go({ spaceId: v })} />
           </div>
           <div className="content-tabs" role="group" aria-label="Kind">
             {(['content', 'task'] as const).map((t) => (

@@ -6,7 +6,7 @@
 import { allPages, type Me } from '../api';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
-import { ErrorBox, Time, useAsync } from '../ui';
+import { ErrorBox, SpaceSelect, Time, useAsync } from '../ui';
 import { canEdit, triggerInWords, type Workflow } from '../workflows';
 
 type Space = Me['spaces'][number];
@@ -82,17 +82,7 @@ export function Workflows() {
     <>
       <h1>Workflows</h1>
       <div className="filters">
-        <label>
-          Space
-          <select value={only} onChange={(e) => navigate(`/workflows${e.target.value ? `?space=${encodeURIComponent(e.target.value)}` : ''}`, { replace: true })}>
-            <option value="">All spaces</option>
-            {me.spaces.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SpaceSelect value={only} onChange={(v) => navigate(`/workflows${v ? `?space=${encodeURIComponent(v)}` : ''}`, { replace: true })} allLabel="All spaces" />
       </div>
       <ErrorBox error={data.error} />
       {data.loading && !data.data && <p className="muted">Loading…</p>}
