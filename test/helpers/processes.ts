@@ -39,7 +39,9 @@ export interface ServeProcess extends FlowgateProcess {
 const children = new Set<FlowgateProcess>();
 
 function spawnFlowgate(kind: 'serve' | 'worker', args: string[], env: Record<string, string>): FlowgateProcess {
-  const child = spawn(process.execPath, [BIN, kind, ...args], {
+  // FLOWGATE_CHILD_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (benchmarks).
+  const prof = process.env.FLOWGATE_CHILD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOWGATE_CHILD_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, BIN, kind, ...args], {
     cwd: ROOT,
     env: { ...process.env, FLOWGATE_LEASE_MS: String(CHILD_LEASE_MS), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
