@@ -23,7 +23,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, opts: { logger?: pino.Logger; now?: () => number } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
-  const db = await openDatabase({ db: config.db, dataDir: config.dataDir, relaxedDurability: config.relaxedDurability });
+  const db = await openDatabase({ db: config.db, dataDir: config.dataDir, relaxedDurability: config.relaxedDurability, groupCommitMax: config.groupCommitMax });
   const now = opts.now ?? Date.now;
   // This process's own registry (GET /metrics), not prom-client's global one.
   const metrics = new Metrics({ db, now, logger });

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeJob, enqueueJobs, LeaseLostError, type Job } from '../src/runtime/jobs.js';
-import { GroupCommitter } from '../src/runtime/group-commit.js';
+import { GroupCommitter } from '../src/store/group-commit.js';
 import type { Database } from '../src/store/db.js';
 import { newId } from '../src/store/ids.js';
 import { openDatabase } from '../src/store/open.js';
@@ -36,7 +36,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   const orgNamed = async (name: string) => (await db.k.selectFrom('orgs').select('id').where('name', '=', name).execute()).map((r) => r.id);
 
   it('commits units submitted together in fewer transactions, each with its own result', async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 16, parallel: 1 });
     const names = Array.from({ length: 40 }, (_, i) => `batched-${i}`);
     const ids = await Promise.all(names.map((n) => gc.run(writeOrg(n))));
     for (const [i, n] of names.entries()) expect(await orgNamed(n)).toEqual([ids[i]]);
@@ -49,7 +49,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   });
 
   it('rolls back only the unit that throws; the others commit, and the error reaches its caller', async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 16, parallel: 1 });
     const boom = new Error('unit failed');
     let attempts = 0;
     const results = await Promise.allSettled([
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   });
 
   it('a unit that fails inside the batch but succeeds alone commits exactly once', async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 16, parallel: 1 });
     let attempts = 0;
     const [a, flaky, b] = await Promise.all([
       gc.run(writeOrg('steady-a')),
@@ -90,7 +90,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   });
 
   it("keeps each job's fence its own: a second completion of one claim is a lost lease for that caller only", async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 16, parallel: 1 });
     await enqueueJobs(db.k, [{ kind: 'timer', orgId: null, runId: null, dueAt: now }], now);
     const job = (await db.k.selectFrom('jobs').selectAll().where('kind', '=', 'timer').executeTakeFirstOrThrow()) as Job;
     let lostAttempts = 0;
@@ -115,7 +115,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   });
 
   it("settles a unit's promise only once its writes are visible to other connections", async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 16, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 16, parallel: 1 });
     const names = Array.from({ length: 10 }, (_, i) => `visible-${i}`);
     const seen: boolean[] = [];
     const client = dialect === 'postgres' ? new pg.Pool({ connectionString: url, max: 4 }) : null;
@@ -144,7 +144,7 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
   });
 
   it('maxBatch 1 commits every unit on its own', async () => {
-    const gc = new GroupCommitter(db, { maxBatch: 1, parallel: 1 });
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 1, parallel: 1 });
     await Promise.all(Array.from({ length: 5 }, (_, i) => gc.run(writeOrg(`alone-${i}`))));
     expect(gc.stats()).toMatchObject({ commits: 5, units: 5, largest: 0 });
   });

@@ -10,6 +10,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import { canonicalJson } from './canonical.js';
+import { defer, registerFlusher } from '../store/before-commit.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -53,9 +54,25 @@ export function hashEvent(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_has
   return crypto.createHash('sha256').update(prevHash).update(body).digest('hex');
 }
 
+/**
+ * Appends events to their orgs' chains as part of `trx`. In a transaction opened by the store
+ * they are chained and inserted just before it commits, together with every other event of
+ * the transaction (see store/before-commit.ts), so the chain's lock is held only for that.
+ */
 export async function appendAudit(trx: Transaction<DB>, dialect: Dialect, events: AuditInput | AuditInput[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
+  if (list.every((e) => defer(trx, 'audit', { dialect, event: e }))) return;
+  await writeAudit(trx, dialect, list);
+}
+
+registerFlusher<{ dialect: Dialect; event: AuditInput }>('audit', {
+  order: 100,
+  flush: (trx, entries) => writeAudit(trx, entries[0]!.dialect, entries.map((e) => e.event)),
+});
+
+/** Chains `list` onto each org's head (under the org's chain lock on PostgreSQL) in multi-row inserts. */
+async function writeAudit(trx: Transaction<DB>, dialect: Dialect, list: AuditInput[]): Promise<void> {
   const byOrg = new Map<string, AuditInput[]>();
   for (const e of list) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
   for (const [orgId, evs] of [...byOrg].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -86,6 +103,6 @@ export async function appendAudit(trx: Transaction<DB>, dialect: Dialect, events
       rows.push({ ...base, prev_hash: prev, hash });
       prev = hash;
     }
-    await trx.insertInto('audit_events').values(rows).execute();
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
   }
 }

@@ -166,6 +166,9 @@ export class MailDelivery {
    * is recorded. Returns how many rows it claimed. The poller calls this; tests and tools may too.
    */
   async runOnce(): Promise<number> {
+    // Most wake-ups (every committed transition wakes the mailer) find nothing due: a plain
+    // read answers that without an UPDATE.
+    if (!(await this.dueIds(this.now(), false).executeTakeFirst())) return 0;
     if (!this.transport) return this.holdDue();
     const rows = await this.claim();
     await Promise.all(rows.map((row) => this.deliver(row)));
@@ -246,7 +249,7 @@ export class MailDelivery {
   }
 
   /** The ids of up to `batchSize` due rows nobody holds (skipping rows locked by others on PostgreSQL). */
-  private dueIds(now: number) {
+  private dueIds(now: number, lock = true) {
     const due = this.db.k
       .selectFrom('outbox')
       .select('id')
@@ -256,7 +259,7 @@ export class MailDelivery {
       .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(this.batchSize);
-    return this.db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+    return this.db.dialect === 'postgres' && lock ? due.forUpdate().skipLocked() : due;
   }
 
   /**

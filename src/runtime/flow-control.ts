@@ -17,6 +17,7 @@ import type { Executor } from '../store/db.js';
 import { dialectOf } from '../store/dialect.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs } from './jobs.js';
+import { defer, registerFlusher } from '../store/before-commit.js';
 import type { RunRow } from './run-store.js';
 import { LostRaceError } from './run-store.js';
 
@@ -57,13 +58,21 @@ async function limitOf(trx: Executor, orgId: string): Promise<number> {
   return org.max_active_runs;
 }
 
+/** Runs holding slots: `active` ones, and parked ones admitted whose resume job has not run yet. */
+async function slotsHeld(trx: Executor, orgId: string, exceptJobId?: string): Promise<number> {
+  const active = await trx.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('status', '=', 'active').executeTakeFirstOrThrow();
+  let admitted = trx.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '<', PARKED);
+  if (exceptJobId) admitted = admitted.where('id', '!=', exceptJobId);
+  return Number(active.n) + Number((await admitted.executeTakeFirstOrThrow()).n);
+}
+
 /** Under the org lock: is there a slot for one more active run? */
 export async function hasSlot(trx: Transaction<DB>, orgId: string, exceptJobId?: string): Promise<boolean> {
   await lockOrg(trx, orgId);
   // Parked runs not yet admitted come first: a newcomer may not overtake them.
   const queued = await trx.selectFrom('jobs').select('id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '=', PARKED).limit(1).executeTakeFirst();
   if (queued && !exceptJobId) return false;
-  return (await slotUsers(trx, orgId, exceptJobId)).length < (await limitOf(trx, orgId));
+  return (await slotsHeld(trx, orgId, exceptJobId)) < (await limitOf(trx, orgId));
 }
 
 /** Parks `event` for run `row`: kept in a resume job, the run marked as waiting for a slot. */
@@ -78,10 +87,32 @@ export async function park(trx: Transaction<DB>, row: RunRow, event: RunEvent, n
   await enqueueJobs(trx, [{ kind: 'resume', orgId: row.org_id, runId: row.id, payload: { event }, dueAt: PARKED }], now);
 }
 
+/**
+ * Asks for free slots of `orgId` to go to its parked runs. In a transaction opened by the
+ * store this happens once per org just before the commit, for all the transitions in it
+ * (under group commit, a whole batch); elsewhere at once.
+ */
+export async function requestAdmission(trx: Transaction<DB>, orgId: string, now: number): Promise<void> {
+  if (!defer(trx, 'admit', { orgId, now })) await admitNext(trx, orgId, now);
+}
+
+registerFlusher<{ orgId: string; now: number }>('admit', {
+  order: 10,
+  async flush(trx, entries) {
+    const byOrg = new Map<string, number>();
+    for (const e of entries) byOrg.set(e.orgId, Math.max(e.now, byOrg.get(e.orgId) ?? 0));
+    for (const [orgId, now] of [...byOrg].sort(([a], [b]) => (a < b ? -1 : 1))) await admitNext(trx, orgId, now);
+  },
+});
+
 /** Gives free slots to parked runs, fairly. Returns how many were admitted. */
 export async function admitNext(trx: Transaction<DB>, orgId: string, now: number): Promise<number> {
   await lockOrg(trx, orgId);
+  // Nothing parked (the common case): nothing to admit, whatever the count.
+  const queued = await trx.selectFrom('jobs').select('id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '=', PARKED).limit(1).executeTakeFirst();
+  if (!queued) return 0;
   const limit = await limitOf(trx, orgId);
+  if ((await slotsHeld(trx, orgId)) >= limit) return 0;
   const users = await slotUsers(trx, orgId);
   let free = limit - users.length;
   if (free <= 0) return 0;

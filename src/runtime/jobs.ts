@@ -24,6 +24,8 @@ export interface NewJob {
 export type Job = JobsTable;
 
 export class LeaseLostError extends IllegalStateError {
+  /** Final: group commit never runs the unit again alone (see isFinalError). */
+  readonly final = true;
   constructor(jobId: string) {
     super(`The lease on job ${jobId} expired and another worker took it; this worker's result was discarded.`);
   }

@@ -13,7 +13,7 @@ import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, type RunRow } from './run-store.js';
-import { admitNext, hasSlot, needsSlot, park } from './flow-control.js';
+import { hasSlot, needsSlot, park, requestAdmission } from './flow-control.js';
 
 export interface Applied {
   /** The type of the event applied (or refused). */
@@ -47,9 +47,21 @@ export function actorOf(event: RunEvent): string {
   return 'by' in event && event.by ? event.by : 'system';
 }
 
-export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: { resumeJobId?: string } = {}): Promise<Applied | null> {
+export interface ApplyOptions {
+  /** The resume job being run, when flow control admitted this run. */
+  resumeJobId?: string;
+  /** The run as this transaction already read it, locked (lockAndLoadRun): not read again. */
+  loaded?: { row: RunRow; state: RunState } | null;
+}
+
+/** Locks the run's row (PostgreSQL) and reads it with its phase executions, in `trx`. */
+export async function lockAndLoadRun(trx: Transaction<DB>, db: Database, runId: string): Promise<{ row: RunRow; state: RunState } | null> {
   if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR NO KEY UPDATE`.execute(trx);
-  const loaded = await loadRun(trx, runId);
+  return loadRun(trx, runId);
+}
+
+export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: ApplyOptions = {}): Promise<Applied | null> {
+  const loaded = opts.loaded !== undefined ? opts.loaded : await lockAndLoadRun(trx, db, runId);
   if (!loaded) return null;
   const { row, state } = loaded;
   // `at` was read before the lock was granted (or on another host's clock): never stamp a
@@ -68,7 +80,9 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   const rev = await saveRunState(trx, row, state, decision.state, now);
   // A run leaving `active` frees its slot for a parked one.
   const freed = state.status === 'active' && decision.state.status !== 'active';
-  const admitted = freed || (row.waiting_for === 'flow_control' && decision.state.status !== 'active') ? await admitNext(trx, row.org_id, now) : 0;
+  // Admission happens once per org just before the commit (see flow-control.ts).
+  const admits = freed || (row.waiting_for === 'flow_control' && decision.state.status !== 'active');
+  if (admits) await requestAdmission(trx, row.org_id, now);
   const jobs: NewJob[] = [];
   const aborts: string[] = [];
   for (const c of decision.commands) {
@@ -104,5 +118,5 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     db.dialect,
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
-  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admitted > 0 || jobs.some((j) => j.dueAt <= now), parked: false };
+  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admits || jobs.some((j) => j.dueAt <= now), parked: false };
 }

@@ -6,7 +6,7 @@
  * (same process), or a NOTIFY (PostgreSQL, other processes).
  */
 import crypto from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
@@ -20,12 +20,12 @@ import { getTarget, type Target } from '../store/targets.js';
 import { claimJobs, completeJob, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
-import { applyEvent, versionPhases, type Applied } from './transition.js';
+import { applyEvent, lockAndLoadRun, versionPhases, type Applied } from './transition.js';
 import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
 import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter } from '../store/group-commit.js';
 import type { DB } from '../store/schema.js';
 import { phaseTiming, type Metrics } from '../observability/metrics.js';
 
@@ -64,7 +64,10 @@ export class Worker {
     this.concurrency = o.concurrency ?? 32;
     this.batchSize = o.batchSize ?? 32;
     this.idleMs = o.idleMs ?? 1000;
-    this.committer = new GroupCommitter(o.db, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger, observer: o.metrics?.groupCommit });
+    // SQLite group-commits every transaction of the process in its store (API writes too), so
+    // the worker shares that committer; on PostgreSQL the worker batches its own transitions.
+    this.committer = o.db.committer ?? new GroupCommitter(o.db.txAlone, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger });
+    this.committer.observe(o.metrics?.groupCommit);
   }
 
   private commit<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -266,7 +269,7 @@ export class Worker {
 
   private async executePhase(job: Job) {
     const executionId = job.execution_id!;
-    const type = (await loadRun(this.o.db.k, job.run_id!))?.state.phases.find((p) => p.id === executionId)?.type ?? '';
+    const type = (await this.o.db.k.selectFrom('phase_executions').select('type').where('id', '=', executionId).executeTakeFirst())?.type ?? '';
     const handler = handlerFor(type);
     const timing = phaseTiming(this.o.metrics, type);
     const controller = new AbortController();
@@ -277,15 +280,16 @@ export class Worker {
           // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
           // commits between this read and the transition lets the handler's writes (a comment,
           // a mutation) commit for a phase that is no longer running.
-          if (this.o.db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${job.run_id} FOR NO KEY UPDATE`.execute(trx);
-          const loaded = await loadRun(trx, job.run_id!);
+          const loaded = await lockAndLoadRun(trx, this.o.db, job.run_id!);
           const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
           if (!ctx) {
             await completeJob(trx, job);
             return null;
           }
           const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
-          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now());
+          // The handler's writes never touch the run's own row, so the run read above (under its
+          // lock) is still current; saveRunState's rev guard would catch it otherwise.
+          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded });
           await completeJob(trx, job);
           return a;
         });

@@ -6,6 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import type { Dialect } from './migrations.js';
+import type { GroupCommitter } from './group-commit.js';
+import { beginCollecting, flushBeforeCommit } from './before-commit.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -14,7 +16,17 @@ export interface Database {
   readonly k: Kysely<DB>;
   /** A human-readable location: the SQLite file path or the PostgreSQL URL without password. */
   readonly location: string;
+  /**
+   * Runs `fn` in a transaction. On SQLite it is group-committed: transactions that are ready
+   * on the same turn of the event loop (API writes and the worker's transitions alike) share
+   * one commit, each in its own savepoint (see group-commit.ts). On PostgreSQL it is a
+   * transaction of its own, retried on serialization failures and deadlocks.
+   */
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction of its own, never shared. */
+  txAlone<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /** The committer behind `tx`, where the store group-commits (SQLite). */
+  readonly committer?: GroupCommitter;
   close(): Promise<void>;
 }
 
@@ -33,7 +45,13 @@ export function makeTx(k: Kysely<DB>, attempts = 5) {
   return async function tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await k.transaction().execute(fn);
+        return await k.transaction().execute(async (trx) => {
+          beginCollecting(trx);
+          const result = await fn(trx);
+          // Deferred per-org work (audit chain, flow-control admission) goes last, just before COMMIT.
+          await flushBeforeCommit(trx);
+          return result;
+        });
       } catch (err) {
         if (attempt >= attempts || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));

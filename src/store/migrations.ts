@@ -344,4 +344,11 @@ export const migrations: Migration[] = [
     // this, finding them walks every run of the user's spaces.
     statements: () => [`CREATE INDEX runs_started_by ON runs (started_by, id)`],
   },
+  {
+    id: 6,
+    name: 'jobs by org and kind',
+    // Flow control looks up an org's parked and admitted runs (resume jobs) on every start
+    // and end of a run; without this it walks the whole job queue.
+    statements: () => [`CREATE INDEX jobs_org_kind_due ON jobs (org_id, kind, due_at)`],
+  },
 ];

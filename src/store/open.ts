@@ -12,9 +12,9 @@ export function isPostgresUrl(s: string): boolean {
  * Opens the store named by `db` (a SQLite path or a postgres:// URL), or the default SQLite
  * file in the data directory, and brings its schema up to date.
  */
-export async function openDatabase(opts: { db?: string; dataDir?: string; migrate?: boolean; relaxedDurability?: boolean } = {}): Promise<Database> {
+export async function openDatabase(opts: { db?: string; dataDir?: string; migrate?: boolean; relaxedDurability?: boolean; groupCommitMax?: number } = {}): Promise<Database> {
   const target = opts.db ?? path.join(opts.dataDir ?? './data', 'flowgate.db');
-  const db = isPostgresUrl(target) ? openPostgres(target) : openSqlite(target, { relaxedDurability: opts.relaxedDurability });
+  const db = isPostgresUrl(target) ? openPostgres(target) : openSqlite(target, { relaxedDurability: opts.relaxedDurability, groupCommitMax: opts.groupCommitMax });
   if (opts.migrate !== false) {
     try {
       await migrate(db);

@@ -11,11 +11,13 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const tx = makeTx(k);
   return {
     dialect: 'postgres',
     k,
     location: redact(url),
-    tx: makeTx(k),
+    tx,
+    txAlone: tx,
     close: () => k.destroy(),
   };
 }

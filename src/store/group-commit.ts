@@ -22,9 +22,16 @@
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../store/db.js';
-import type { DB } from '../store/schema.js';
-import { LeaseLostError } from './jobs.js';
+import type { DB } from './schema.js';
+import { mark, rewind } from './before-commit.js';
+
+/** A transaction of its own: what a unit that runs alone (or a whole batch) is committed in. */
+export type TxAlone = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => Promise<T>;
+
+/** An error that is the unit's final outcome, not to be retried alone (a lost job lease). */
+export function isFinalError(err: unknown): boolean {
+  return Boolean(err && typeof err === 'object' && (err as { final?: unknown }).final === true);
+}
 
 type Unit<T> = (trx: Transaction<DB>) => Promise<T>;
 
@@ -69,9 +76,14 @@ export class GroupCommitter {
   private readonly counters: GroupCommitStats = { commits: 0, units: 0, ranAlone: 0, largest: 0 };
 
   constructor(
-    private readonly db: Database,
+    private readonly txAlone: TxAlone,
     private readonly o: GroupCommitOptions,
   ) {}
+
+  /** Who is told of commits from now on (a process's metrics). */
+  observe(observer: GroupCommitObserver | undefined) {
+    this.o.observer = observer;
+  }
 
   /** Runs `fn` in a transaction shared with other units; resolves once that transaction committed. */
   run<T>(fn: Unit<T>): Promise<T> {
@@ -104,7 +116,7 @@ export class GroupCommitter {
   }
 
   private async alone<T>(fn: Unit<T>): Promise<T> {
-    const result = await this.db.tx(fn);
+    const result = await this.txAlone(fn);
     this.counters.commits++;
     this.counters.units++;
     this.o.observer?.committed(1);
@@ -120,16 +132,18 @@ export class GroupCommitter {
     type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
     let outcomes: Outcome[];
     try {
-      outcomes = await this.db.tx(async (trx) => {
+      outcomes = await this.txAlone(async (trx) => {
         const out: Outcome[] = [];
         for (const [i, p] of batch.entries()) {
           const name = sql.id(`unit_${i}`);
           await sql`SAVEPOINT ${name}`.execute(trx);
+          const deferred = mark(trx);
           try {
             out.push({ ok: true, value: await p.fn(trx) });
             await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
           } catch (error) {
             await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(trx);
+            rewind(trx, deferred);
             await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
             out.push({ ok: false, error });
           }
@@ -152,7 +166,7 @@ export class GroupCommitter {
     for (const [i, p] of batch.entries()) {
       const o = outcomes[i]!;
       if (o.ok) p.resolve(o.value);
-      else if (o.error instanceof LeaseLostError) p.reject(o.error);
+      else if (isFinalError(o.error)) p.reject(o.error);
       else again.push(this.retryAlone(p));
     }
     await Promise.all(again);
