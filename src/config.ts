@@ -21,6 +21,11 @@ export interface Config {
   relaxedDurability: boolean;
   /** Group commit: most transitions one worker commits in one transaction; 1 turns it off. */
   groupCommitMax: number;
+  /**
+   * Most `tx` phases a worker runs one after another in the transaction of the transition that
+   * started them, instead of queueing a job for each; 0 queues every phase as a job.
+   */
+  inlinePhasesMax: number;
   /** Embedded worker in `serve`. */
   worker: boolean;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
@@ -54,6 +59,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
     relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
     groupCommitMax: overrides.groupCommitMax ?? (env.FLOWGATE_GROUP_COMMIT_MAX ? Number(env.FLOWGATE_GROUP_COMMIT_MAX) : 64),
+    inlinePhasesMax: overrides.inlinePhasesMax ?? (env.FLOWGATE_INLINE_PHASES ? Number(env.FLOWGATE_INLINE_PHASES) : 16),
     worker: overrides.worker ?? true,
     metricsToken: overrides.metricsToken ?? (env.FLOWGATE_METRICS_TOKEN || undefined),
     metricsPort: overrides.metricsPort ?? (env.FLOWGATE_METRICS_PORT ? Number(env.FLOWGATE_METRICS_PORT) : undefined),

@@ -178,8 +178,8 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
         expect((comments.body.items ?? comments.body).map((c: { body: string }) => c.body).sort()).toEqual(['one', 'two']);
       }
       const st = s.ctx.engine.worker!.committer.stats();
-      // 60 runs × (start + two phases) = at least 180 transitions, in far fewer commits.
-      expect(st.units).toBeGreaterThanOrEqual(180);
+      // 60 runs, each a start whose two comment phases run inline: at least 60 units, in far fewer commits.
+      expect(st.units).toBeGreaterThanOrEqual(60);
       expect(st.largest).toBeGreaterThan(1);
       expect(st.commits).toBeLessThan(st.units);
     } finally {

@@ -115,12 +115,14 @@ describe.each(DIALECTS)('metrics (%s)', { timeout: 90_000 }, (dialect) => {
     expect(delta('flowgate_phase_duration_seconds_count', { type: 'comment' })).toBe(runs * COMMENTS.length);
     expect(delta('flowgate_phase_duration_seconds_bucket', { type: 'comment', le: '+Inf' })).toBe(runs * COMMENTS.length);
     expect(delta('flowgate_jobs_claimed_total', { kind: 'run.start' })).toBe(runs);
-    expect(delta('flowgate_jobs_claimed_total', { kind: 'phase.execute' })).toBe(runs * COMMENTS.length);
+    // Comment phases run inline, in the transaction of the start: no job of their own.
+    expect(delta('flowgate_jobs_claimed_total', { kind: 'phase.execute' })).toBe(0);
     expect(delta('flowgate_job_failures_total', { kind: 'phase.execute' })).toBe(0);
-    // Every job's transaction is a unit of the worker's committer: one per start, one per phase.
-    expect(delta('flowgate_group_commit_batch_size_sum')).toBe(runs * (1 + COMMENTS.length));
+    // Every transaction is a unit of a committer: at least one per run's start (on SQLite the
+    // API's writes share it too: the workflow, the item and each POST /runs).
+    expect(delta('flowgate_group_commit_batch_size_sum')).toBeGreaterThanOrEqual(runs);
     expect(delta('flowgate_group_commit_batch_size_count')).toBeGreaterThanOrEqual(1);
-    expect(delta('flowgate_group_commit_batch_size_count')).toBeLessThanOrEqual(runs * (1 + COMMENTS.length));
+    expect(delta('flowgate_group_commit_batch_size_count')).toBeLessThanOrEqual(delta('flowgate_group_commit_batch_size_sum'));
     expect(value(after, 'flowgate_group_commit_ran_alone_total')).toBe(0);
     expect(value(after, 'flowgate_jobs_due')).toBe(0);
 

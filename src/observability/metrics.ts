@@ -184,6 +184,8 @@ export class Metrics {
  * committed (`committed()`); a handler that threw is counted at once as `error` (its job is
  * retried). A phase whose result never committed (a lost lease) is not counted.
  */
+export type PhaseTimer = ReturnType<typeof phaseTiming>;
+
 export function phaseTiming(metrics: Metrics | undefined, type: string) {
   let result: string | null = null;
   let seconds = 0;

@@ -27,6 +27,10 @@ export interface Applied {
   wake: boolean;
   /** True when flow control parked the run instead of applying the event. */
   parked: boolean;
+  /** An execution to run now in this transaction instead of through a job (ApplyOptions.inline). */
+  inline: string | null;
+  /** When the transition was stamped (the run's new updated_at when it applied). */
+  at: number;
 }
 
 const versionCache = new Map<string, Phase[]>();
@@ -47,11 +51,33 @@ export function actorOf(event: RunEvent): string {
   return 'by' in event && event.by ? event.by : 'system';
 }
 
+/** The run's row as an applied transition left it (Applied.row is the row it read, with the new rev). */
+export function rowAfter(a: Applied): RunRow {
+  const next = a.state;
+  return {
+    ...a.row,
+    status: next.status,
+    outcome: next.outcome,
+    current_phase_id: next.currentPhaseId,
+    waiting_for: next.waitingFor,
+    error: next.error == null ? null : JSON.stringify(next.error),
+    target_version_seen: next.targetVersionSeen,
+    started_at: next.startedAt,
+    ended_at: next.endedAt,
+    updated_at: a.at,
+  };
+}
+
 export interface ApplyOptions {
   /** The resume job being run, when flow control admitted this run. */
   resumeJobId?: string;
   /** The run as this transaction already read it, locked (lockAndLoadRun): not read again. */
   loaded?: { row: RunRow; state: RunState } | null;
+  /**
+   * Says whether the one phase this transition starts (of that type) runs in this same
+   * transaction; then no job is queued for it and `Applied.inline` names it.
+   */
+  inline?: (phaseType: string) => boolean;
 }
 
 /** Locks the run's row (PostgreSQL) and reads it with its phase executions, in `trx`. */
@@ -69,13 +95,13 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   const now = Math.max(at, row.updated_at);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
   const decision = decide(phases, state, event, { now, newId });
-  if (!decision.ok) return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false };
+  if (!decision.ok) return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now };
 
   // Flow control: a run that would become active without a free slot is parked instead.
   const entersActive = state.status !== 'active' && decision.state.status === 'active';
   if (entersActive && needsSlot(event) && !(await hasSlot(trx, row.org_id, opts.resumeJobId))) {
     await park(trx, row, event, now);
-    return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true };
+    return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true, inline: null, at: now };
   }
   const rev = await saveRunState(trx, row, state, decision.state, now);
   // A run leaving `active` frees its slot for a parked one.
@@ -85,9 +111,15 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   if (admits) await requestAdmission(trx, row.org_id, now);
   const jobs: NewJob[] = [];
   const aborts: string[] = [];
+  const executes = decision.commands.filter((c) => c.type === 'execute');
+  let inline: string | null = null;
   for (const c of decision.commands) {
     switch (c.type) {
       case 'execute':
+        if (executes.length === 1 && opts.inline?.(c.phaseType)) {
+          inline = c.executionId;
+          break;
+        }
         jobs.push({ kind: 'phase.execute', orgId: row.org_id, runId, executionId: c.executionId, dueAt: now });
         break;
       case 'schedule_timer':
@@ -118,5 +150,5 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     db.dialect,
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
-  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admits || jobs.some((j) => j.dueAt <= now), parked: false };
+  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admits || jobs.some((j) => j.dueAt <= now), parked: false, inline, at: now };
 }

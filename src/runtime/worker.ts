@@ -6,7 +6,7 @@
  * (same process), or a NOTIFY (PostgreSQL, other processes).
  */
 import crypto from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
@@ -17,17 +17,18 @@ import type { PhaseContext, PhaseResult } from '../phases/types.js';
 import { PhaseError } from '../phases/types.js';
 import type { Database, Executor } from '../store/db.js';
 import { getTarget, type Target } from '../store/targets.js';
-import { claimJobs, completeJob, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
+import { claimJobs, completeJob, enqueueJobs, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
+import { mark, rewind } from '../store/before-commit.js';
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
-import { applyEvent, lockAndLoadRun, versionPhases, type Applied } from './transition.js';
+import { applyEvent, lockAndLoadRun, rowAfter, versionPhases, type Applied } from './transition.js';
 import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
 import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import type { DB } from '../store/schema.js';
-import { phaseTiming, type Metrics } from '../observability/metrics.js';
+import { phaseTiming, type Metrics, type PhaseTimer } from '../observability/metrics.js';
 
 export interface WorkerOptions {
   db: Database;
@@ -208,12 +209,67 @@ export class Worker {
 
   /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
   private async transition(job: Job, event: RunEvent, opts: { resumeJobId?: string } = {}) {
-    const applied = await this.commit(async (trx) => {
+    const timings: PhaseTimer[] = [];
+    const chain = await this.commit(async (trx) => {
+      timings.length = 0;
       // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
       await completeJob(trx, job);
-      return job.run_id ? applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), opts) : null;
+      if (!job.run_id) return [];
+      const applied = await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), { ...opts, inline: this.inlinable });
+      return this.continueInline(trx, applied, timings);
     });
-    this.afterCommit(applied);
+    for (const a of chain) this.afterCommit(a);
+    for (const t of timings) t.committed();
+  }
+
+  /** A `tx` phase that a transition starts runs in the same transaction, up to inlinePhasesMax a job. */
+  private readonly inlinable = (phaseType: string) => this.o.config.inlinePhasesMax > 0 && handlerFor(phaseType).mode === 'tx';
+
+  /**
+   * Runs the `tx` phases that `first` started, one after another, in `trx`: each phase's
+   * handler, then its result through applyEvent, exactly as a phase.execute job would, but
+   * without queueing, claiming and completing that job or reading the run again. Each runs in
+   * a savepoint: a phase whose handler or transition throws is rolled back alone and queued
+   * as a job instead, so what came before it still commits and the job's retries and backoff
+   * apply to it as usual. Returns every transition applied, `first` included.
+   */
+  private async continueInline(trx: Transaction<DB>, first: Applied | null, timings: PhaseTimer[]): Promise<Applied[]> {
+    const chain: Applied[] = first ? [first] : [];
+    let cur = first;
+    for (let n = 0; cur?.decision.ok && cur.inline; n++) {
+      const executionId = cur.inline;
+      const row = rowAfter(cur);
+      const state = cur.state;
+      const exec = state.phases.find((p) => p.id === executionId)!;
+      if (n >= this.o.config.inlinePhasesMax) {
+        await enqueueJobs(trx, [{ kind: 'phase.execute', orgId: row.org_id, runId: row.id, executionId, dueAt: row.updated_at }], row.updated_at);
+        break;
+      }
+      const name = sql.id(`inline_${n}`);
+      await sql`SAVEPOINT ${name}`.execute(trx);
+      const deferred = mark(trx);
+      const timing = phaseTiming(this.o.metrics, exec.type);
+      try {
+        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal);
+        if (!ctx) throw new Error(`execution ${executionId} is not running`);
+        const handler = handlerFor(exec.type);
+        if (handler.mode !== 'tx') throw new Error(`phase type ${exec.type} does not run in a transaction`);
+        const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
+        const next = await applyEvent(trx, this.o.db, row.id, resultEvent(executionId, result), this.o.now(), { loaded: { row, state }, inline: this.inlinable });
+        await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+        timings.push(timing);
+        if (next) chain.push(next);
+        cur = next;
+      } catch (err) {
+        await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(trx);
+        await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+        rewind(trx, deferred);
+        this.o.logger.warn({ err, run: row.id, execution: executionId }, 'running a phase inline failed; queueing it as a job');
+        await enqueueJobs(trx, [{ kind: 'phase.execute', orgId: row.org_id, runId: row.id, executionId, dueAt: row.updated_at }], row.updated_at);
+        break;
+      }
+    }
+    return chain;
   }
 
   /** A wait's timer resumes the run; a gate's timer is its timeout (deny or escalate). */
@@ -276,6 +332,7 @@ export class Worker {
     this.aborts.set(executionId, controller);
     try {
       if (handler.mode === 'tx') {
+        const timings: PhaseTimer[] = [];
         const applied = await this.commit(async (trx) => {
           // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
           // commits between this read and the transition lets the handler's writes (a comment,
@@ -284,17 +341,19 @@ export class Worker {
           const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
           if (!ctx) {
             await completeJob(trx, job);
-            return null;
+            return [];
           }
           const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
           // The handler's writes never touch the run's own row, so the run read above (under its
           // lock) is still current; saveRunState's rev guard would catch it otherwise.
-          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded });
+          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded, inline: this.inlinable });
           await completeJob(trx, job);
-          return a;
+          timings.length = 0;
+          return this.continueInline(trx, a, timings);
         });
-        this.afterCommit(applied);
+        for (const a of applied) this.afterCommit(a);
         timing.committed();
+        for (const t of timings) t.committed();
         return;
       }
       const loaded = await loadRun(this.o.db.k, job.run_id!);
