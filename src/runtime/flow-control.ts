@@ -53,26 +53,39 @@ async function slotUsers(trx: Executor, orgId: string, exceptJobId?: string) {
   return [...active, ...(await admitted.execute())];
 }
 
-async function limitOf(trx: Executor, orgId: string): Promise<number> {
-  const org = await trx.selectFrom('orgs').select('max_active_runs').where('id', '=', orgId).executeTakeFirstOrThrow();
-  return org.max_active_runs;
+interface Slots {
+  limit: number;
+  /** Runs holding slots: `active` ones, and parked ones admitted whose resume job has not run yet. */
+  held: number;
+  /** Parked runs not admitted yet exist. */
+  queued: boolean;
 }
 
-/** Runs holding slots: `active` ones, and parked ones admitted whose resume job has not run yet. */
-async function slotsHeld(trx: Executor, orgId: string, exceptJobId?: string): Promise<number> {
-  const active = await trx.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('status', '=', 'active').executeTakeFirstOrThrow();
-  let admitted = trx.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '<', PARKED);
-  if (exceptJobId) admitted = admitted.where('id', '!=', exceptJobId);
-  return Number(active.n) + Number((await admitted.executeTakeFirstOrThrow()).n);
+/**
+ * The org's limit, slots held and whether runs are parked, in one statement. Read after
+ * lockOrg, in a statement of its own: on PostgreSQL a statement's snapshot is taken when it
+ * starts, so counts read in the statement that waited for the lock could miss the commit of
+ * the transaction that held it.
+ */
+async function slots(trx: Executor, orgId: string, exceptJobId?: string): Promise<Slots> {
+  const r = await sql<{ lim: number; active: number | string; admitted: number | string; queued: number | string }>`
+    SELECT o.max_active_runs AS lim,
+      (SELECT count(*) FROM runs WHERE org_id = ${orgId} AND status = 'active') AS active,
+      (SELECT count(*) FROM jobs WHERE org_id = ${orgId} AND kind = 'resume' AND due_at < ${PARKED} AND id <> ${exceptJobId ?? ''}) AS admitted,
+      (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE org_id = ${orgId} AND kind = 'resume' AND due_at = ${PARKED} LIMIT 1) q) AS queued
+    FROM orgs o WHERE o.id = ${orgId}`.execute(trx);
+  const row = r.rows[0];
+  if (!row) throw new Error(`org ${orgId} does not exist`);
+  return { limit: Number(row.lim), held: Number(row.active) + Number(row.admitted), queued: Number(row.queued) > 0 };
 }
 
 /** Under the org lock: is there a slot for one more active run? */
 export async function hasSlot(trx: Transaction<DB>, orgId: string, exceptJobId?: string): Promise<boolean> {
   await lockOrg(trx, orgId);
+  const s = await slots(trx, orgId, exceptJobId);
   // Parked runs not yet admitted come first: a newcomer may not overtake them.
-  const queued = await trx.selectFrom('jobs').select('id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '=', PARKED).limit(1).executeTakeFirst();
-  if (queued && !exceptJobId) return false;
-  return (await slotsHeld(trx, orgId, exceptJobId)) < (await limitOf(trx, orgId));
+  if (s.queued && !exceptJobId) return false;
+  return s.held < s.limit;
 }
 
 /** Parks `event` for run `row`: kept in a resume job, the run marked as waiting for a slot. */
@@ -108,11 +121,10 @@ registerFlusher<{ orgId: string; now: number }>('admit', {
 /** Gives free slots to parked runs, fairly. Returns how many were admitted. */
 export async function admitNext(trx: Transaction<DB>, orgId: string, now: number): Promise<number> {
   await lockOrg(trx, orgId);
-  // Nothing parked (the common case): nothing to admit, whatever the count.
-  const queued = await trx.selectFrom('jobs').select('id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '=', PARKED).limit(1).executeTakeFirst();
-  if (!queued) return 0;
-  const limit = await limitOf(trx, orgId);
-  if ((await slotsHeld(trx, orgId)) >= limit) return 0;
+  // Nothing parked (the common case), or no slot free: nothing to admit.
+  const s = await slots(trx, orgId);
+  if (!s.queued || s.held >= s.limit) return 0;
+  const limit = s.limit;
   const users = await slotUsers(trx, orgId);
   let free = limit - users.length;
   if (free <= 0) return 0;

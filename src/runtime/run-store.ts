@@ -3,7 +3,8 @@
  * guarded by the state it was computed from: the run row by its `rev`, each phase execution
  * by its previous status. A zero row count is a lost race and aborts the transaction.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { dialectOf } from '../store/dialect.js';
 import type { PhaseExec, RunState } from '../core/decide.js';
 import { IllegalStateError } from '../core/errors.js';
 import type { PhaseStatus, RunOutcome, RunStatus, WaitingFor } from '../core/states.js';
@@ -86,6 +87,19 @@ export async function loadRun(db: Executor, runId: string): Promise<{ row: RunRo
 
 /** Writes `next` over `prev` for run `row`, guarded; returns the new rev. */
 export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunState, next: RunState, now: number): Promise<number> {
+  const before = new Map(prev.phases.map((p) => [p.id, p]));
+  const inserts: PhaseExecutionsTable[] = [];
+  const updates: Array<{ row: PhaseExecutionsTable; oldStatus: string }> = [];
+  for (const p of next.phases) {
+    const old = before.get(p.id);
+    if (!old) {
+      inserts.push(execToRow(row.id, p));
+      continue;
+    }
+    const newRow = execToRow(row.id, p);
+    if (JSON.stringify(execToRow(row.id, old)) !== JSON.stringify(newRow)) updates.push({ row: newRow, oldStatus: old.status });
+  }
+  if (dialectOf(trx) === 'postgres') return saveInOneStatement(trx, row, next, now, updates, inserts);
   const res = await trx
     .updateTable('runs')
     .set({
@@ -104,18 +118,7 @@ export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunS
     .where('rev', '=', row.rev)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw new LostRaceError(`run ${row.id}`);
-
-  const before = new Map(prev.phases.map((p) => [p.id, p]));
-  const inserts: PhaseExecutionsTable[] = [];
-  for (const p of next.phases) {
-    const old = before.get(p.id);
-    if (!old) {
-      inserts.push(execToRow(row.id, p));
-      continue;
-    }
-    const oldRow = execToRow(row.id, old);
-    const newRow = execToRow(row.id, p);
-    if (JSON.stringify(oldRow) === JSON.stringify(newRow)) continue;
+  for (const { row: newRow, oldStatus } of updates) {
     const r = await trx
       .updateTable('phase_executions')
       .set({
@@ -129,11 +132,52 @@ export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunS
         skip_reason: newRow.skip_reason,
         ended_at: newRow.ended_at,
       })
-      .where('id', '=', p.id)
-      .where('status', '=', old.status)
+      .where('id', '=', newRow.id)
+      .where('status', '=', oldStatus)
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${p.id}`);
+    if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${newRow.id}`);
   }
   if (inserts.length) await trx.insertInto('phase_executions').values(inserts).execute();
+  return row.rev + 1;
+}
+
+const EXEC_COLUMNS = ['id', 'run_id', 'phase_id', 'phase_index', 'type', 'attempt', 'status', 'input', 'output', 'error', 'waiting_for', 'wake_at', 'skipped_by', 'skip_reason', 'started_at', 'ended_at'] as const;
+
+/**
+ * PostgreSQL: the same guarded writes as one statement (one round trip): data-modifying CTEs
+ * for the run, each changed execution and the new ones, and the row counts of the guarded
+ * ones. All parts run whatever the guards find; a guard that matched nothing throws
+ * LostRaceError, which rolls the transaction (or the unit's savepoint) back with them.
+ */
+async function saveInOneStatement(
+  trx: Transaction<DB>,
+  row: RunRow,
+  next: RunState,
+  now: number,
+  updates: Array<{ row: PhaseExecutionsTable; oldStatus: string }>,
+  inserts: PhaseExecutionsTable[],
+): Promise<number> {
+  const ctes = [
+    sql`r AS (UPDATE runs SET status = ${next.status}, outcome = ${next.outcome}, current_phase_id = ${next.currentPhaseId}, waiting_for = ${next.waitingFor},
+      error = ${json(next.error)}, target_version_seen = ${next.targetVersionSeen}, started_at = ${next.startedAt}, ended_at = ${next.endedAt}, updated_at = ${now}, rev = ${row.rev + 1}
+      WHERE id = ${row.id} AND rev = ${row.rev} RETURNING 1)`,
+    ...updates.map(
+      ({ row: e, oldStatus }, i) =>
+        sql`${sql.id(`e${i}`)} AS (UPDATE phase_executions SET status = ${e.status}, input = ${e.input}, output = ${e.output}, error = ${e.error}, waiting_for = ${e.waiting_for},
+          wake_at = ${e.wake_at}, skipped_by = ${e.skipped_by}, skip_reason = ${e.skip_reason}, ended_at = ${e.ended_at}
+          WHERE id = ${e.id} AND status = ${oldStatus} RETURNING 1)`,
+    ),
+  ];
+  if (inserts.length) {
+    const values = inserts.map((e) => sql`(${sql.join(EXEC_COLUMNS.map((c) => e[c]))})`);
+    ctes.push(sql`ins AS (INSERT INTO phase_executions (${sql.join(EXEC_COLUMNS.map((c) => sql.id(c)))}) VALUES ${sql.join(values)} RETURNING 1)`);
+  }
+  const counts = [sql`(SELECT count(*) FROM r) AS r`, ...updates.map((_, i) => sql`(SELECT count(*) FROM ${sql.id(`e${i}`)}) AS ${sql.id(`e${i}`)}`)];
+  const res = await sql<Record<string, number | string>>`WITH ${sql.join(ctes)} SELECT ${sql.join(counts)}`.execute(trx);
+  const got = res.rows[0]!;
+  if (Number(got.r) !== 1) throw new LostRaceError(`run ${row.id}`);
+  updates.forEach(({ row: e }, i) => {
+    if (Number(got[`e${i}`]) !== 1) throw new LostRaceError(`phase execution ${e.id}`);
+  });
   return row.rev + 1;
 }

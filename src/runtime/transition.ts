@@ -12,7 +12,7 @@ import type { Database, Executor } from '../store/db.js';
 import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
-import { loadRun, saveRunState, type RunRow } from './run-store.js';
+import { loadRun, saveRunState, stateFromRows, type RunRow } from './run-store.js';
 import { hasSlot, needsSlot, park, requestAdmission } from './flow-control.js';
 
 export interface Applied {
@@ -82,8 +82,13 @@ export interface ApplyOptions {
 
 /** Locks the run's row (PostgreSQL) and reads it with its phase executions, in `trx`. */
 export async function lockAndLoadRun(trx: Transaction<DB>, db: Database, runId: string): Promise<{ row: RunRow; state: RunState } | null> {
-  if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id = ${runId} FOR NO KEY UPDATE`.execute(trx);
-  return loadRun(trx, runId);
+  if (db.dialect === 'sqlite') return loadRun(trx, runId);
+  // One round trip locks and reads the row: a locking read returns the newest committed
+  // version once the lock is granted, and the executions are read by a later statement.
+  const row = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forNoKeyUpdate().executeTakeFirst();
+  if (!row) return null;
+  const execs = await trx.selectFrom('phase_executions').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+  return { row, state: stateFromRows(row, execs) };
 }
 
 export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: ApplyOptions = {}): Promise<Applied | null> {

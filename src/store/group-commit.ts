@@ -24,6 +24,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from './schema.js';
 import { mark, rewind } from './before-commit.js';
+import { dialectOf } from './dialect.js';
 
 /** A transaction of its own: what a unit that runs alone (or a whole batch) is committed in. */
 export type TxAlone = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => Promise<T>;
@@ -134,17 +135,30 @@ export class GroupCommitter {
     try {
       outcomes = await this.txAlone(async (trx) => {
         const out: Outcome[] = [];
+        // On PostgreSQL each statement is a round trip: a unit's RELEASE and the next unit's
+        // SAVEPOINT go together as one simple query (two statements, no parameters).
+        const pg = dialectOf(trx) === 'postgres';
+        let opened = false;
         for (const [i, p] of batch.entries()) {
-          const name = sql.id(`unit_${i}`);
-          await sql`SAVEPOINT ${name}`.execute(trx);
+          const name = `unit_${i}`;
+          if (!opened) await sql`SAVEPOINT ${sql.id(name)}`.execute(trx);
+          opened = false;
           const deferred = mark(trx);
+          const last = i === batch.length - 1;
+          const then = (done: string) => {
+            if (pg && !last) {
+              opened = true;
+              return sql.raw(`${done}; SAVEPOINT "unit_${i + 1}"`).execute(trx);
+            }
+            return sql.raw(done).execute(trx);
+          };
           try {
             out.push({ ok: true, value: await p.fn(trx) });
-            await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+            await then(`RELEASE SAVEPOINT "${name}"`);
           } catch (error) {
-            await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(trx);
+            await sql`ROLLBACK TO SAVEPOINT ${sql.id(name)}`.execute(trx);
             rewind(trx, deferred);
-            await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
+            await then(`RELEASE SAVEPOINT "${name}"`);
             out.push({ ok: false, error });
           }
         }
