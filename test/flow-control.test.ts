@@ -119,7 +119,7 @@ beforeAll(() => {
   multiProcess = (async () => {
     const dbUrl = await freshDbUrl('postgres');
     const serve = await startServeProcess(dbUrl, { worker: false, env });
-    const workers = await startWorkerProcesses(dbUrl, 2, { env });
+    const workers = await startWorkerProcesses(dbUrl, 4, { env });
     return { serve: Object.assign(serve, { dbUrl }), workers };
   })();
   multiProcess.catch(() => {}); // reported where it is awaited
@@ -399,7 +399,7 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
     await slow?.close();
   });
 
-  it('the limit holds with `serve --no-worker` and two `worker` processes', async () => {
+  it('the limit holds with `serve --no-worker` and four `worker` processes', async () => {
     slow = await startSlowServer();
     const { serve, workers } = await multiProcess!;
     const client = new pg.Client({ connectionString: serve.dbUrl });
@@ -461,7 +461,66 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
       for (const p of [serve, ...workers]) expect(p.output()).not.toMatch(/deadlock|job failed/);
     } finally {
       await client.end();
-      await Promise.all([serve.kill(), ...workers.map((p) => p.kill())]);
+    }
+  });
+
+  it('the limit of 20 holds for 1,000 runs across four `worker` processes, each phase once', { timeout: 240_000 }, async () => {
+    slow ??= await startSlowServer();
+    slow.reset();
+    const { serve, workers } = await multiProcess!;
+    const client = new pg.Client({ connectionString: serve.dbUrl });
+    await client.connect();
+    try {
+      // An org of its own: the first org if this test runs alone, else one the instance admin adds.
+      const owner = { email: 'owner@thousand.example', name: 'Tess', password: 'correct horse' };
+      const setup = await serve.call('POST', '/api/setup', { body: { orgName: 'Thousand', ...owner } });
+      let orgId = setup.body.org?.id as string;
+      if (setup.status !== 201) {
+        const admin = await serve.call('POST', '/api/auth/login', { body: { email: 'owner@scale.example', password: 'correct horse' } });
+        const made = await serve.call('POST', '/api/orgs', { token: admin.body.token, body: { name: 'Thousand', owner } });
+        expect(made.status, JSON.stringify(made.body)).toBe(201);
+        orgId = made.body.org.id;
+      }
+      const login = (await serve.call('POST', '/api/auth/login', { body: { email: owner.email, password: owner.password } })).body;
+      const token = login.token as string;
+      const org = { id: orgId };
+      const sp = (await serve.call('POST', '/api/spaces', { token, body: { name: 'Thousand' } })).body.id as string;
+      expect((await serve.call('PATCH', '/api/org', { token, body: { maxActiveRuns: 20 } })).status).toBe(200);
+      const def = slowDefinition('Thousand calls');
+      const wf = await serve.call('POST', `/api/spaces/${sp}/workflows`, { token, body: { ...def, phases: [...def.phases, { id: 'note', type: 'notify', to: [login.user.id], channels: ['in_app'], message: 'Called back for {{run.id}}' }] } });
+      expect(wf.status, JSON.stringify(wf.body)).toBe(201);
+      const active = sampler(async () => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE status = 'active' AND org_id = $1`, [org.id])).rows[0]!.n);
+      const total = 1000;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < total) {
+            next++;
+            const res = await serve.call('POST', `/api/workflows/${wf.body.id}/runs`, { token, body: { input: { url: `${slow.url}/slow?ms=20` } } });
+            expect(res.status, JSON.stringify(res.body)).toBe(201);
+          }
+        }),
+      );
+      await waitFor(async () => {
+        const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('completed', 'failed', 'cancelled')`, [wf.body.id]);
+        return r.rows[0]!.n === total;
+      }, 200_000, 'all 1,000 runs to finish');
+      const seen = await active.stop();
+      expect(seen.max).toBeLessThanOrEqual(20);
+      // Measured from outside: never more than 20 calls in flight, and each phase called once.
+      expect(slow.maxInFlight()).toBeLessThanOrEqual(20);
+      expect(slow.maxInFlight()).toBeGreaterThanOrEqual(5);
+      expect(slow.repeated()).toEqual([]);
+      const statuses = (await client.query(`SELECT status, outcome, count(*)::int AS n FROM runs WHERE workflow_id = $1 GROUP BY status, outcome`, [wf.body.id])).rows;
+      expect(statuses).toEqual([{ status: 'completed', outcome: 'succeeded', n: total }]);
+      const notes = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications n JOIN runs r ON r.id = n.run_id WHERE r.workflow_id = $1`, [wf.body.id])).rows[0]!.n;
+      expect(notes).toBe(total);
+      // The org's audit chain, written by five processes at once, verifies.
+      const verify = await serve.call('GET', '/api/audit/verify', { token });
+      expect(verify.body.ok).toBe(true);
+      for (const p of [serve, ...workers]) expect(p.output()).not.toMatch(/deadlock|job failed/);
+    } finally {
+      await client.end();
     }
   });
 });
