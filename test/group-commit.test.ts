@@ -9,6 +9,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeJob, enqueueJobs, LeaseLostError, type Job } from '../src/runtime/jobs.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
+import { applyEvent, lockAndLoadRun } from '../src/runtime/transition.js';
+import { LostRaceError } from '../src/runtime/run-store.js';
+import { until } from './helpers/wait.js';
 import type { Database } from '../src/store/db.js';
 import { newId } from '../src/store/ids.js';
 import { openDatabase } from '../src/store/open.js';
@@ -182,6 +185,50 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
       expect(st.units).toBeGreaterThanOrEqual(60);
       expect(st.largest).toBeGreaterThan(1);
       expect(st.commits).toBeLessThan(st.units);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe.each(DIALECTS)('a lost race inside a batch (%s)', { timeout: 60_000 }, (dialect) => {
+  it("drops only that run's decision: the other runs of the batch commit, and the loser's run is as the winner left it", async () => {
+    const s = await startTestServer(dialect);
+    try {
+      const w = await setupWorld(s);
+      const wf = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: w.owner.token, body: { name: 'Hold', trigger: { type: 'manual' }, phases: [{ id: 'hold', type: 'wait', duration: '1h' }] } });
+      expect(wf.status).toBe(201);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await s.call('POST', `/api/workflows/${wf.body.id}/runs`, { token: w.owner.token, body: {} })).body.id);
+      await until('the runs to wait', async () => {
+        const rows = await s.db.k.selectFrom('runs').select('status').where('id', 'in', ids).execute();
+        return rows.every((r) => r.status === 'waiting');
+      });
+      // The loser decided from a state read before another transition (a cancel over the API) moved its run.
+      const stale = await s.db.txAlone((trx) => lockAndLoadRun(trx, s.db, ids[0]!));
+      expect((await s.call('POST', `/api/runs/${ids[0]}/cancel`, { token: w.owner.token, body: { reason: 'first' } })).status).toBe(200);
+
+      const gc = new GroupCommitter(s.db.txAlone, { maxBatch: 16, parallel: 1 });
+      const cancel = (id: string, loaded?: typeof stale) => gc.run((trx) => applyEvent(trx, s.db, id, { type: 'cancel', by: 'system', reason: 'batch' }, Date.now(), loaded ? { loaded } : {}));
+      const results = await Promise.allSettled([cancel(ids[0]!, stale), cancel(ids[1]!), cancel(ids[2]!)]);
+      expect(results[0]!.status).toBe('rejected');
+      expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(LostRaceError);
+      expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(gc.stats().largest).toBe(3);
+
+      const runs = await s.db.k.selectFrom('runs').select(['id', 'status', 'rev']).where('id', 'in', ids).orderBy('id').execute();
+      const byId = new Map(runs.map((r) => [r.id, r]));
+      expect(ids.map((id) => byId.get(id)!.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      // The loser's run kept the winner's write: one cancel, with the winner's reason, and its rev moved once.
+      expect(byId.get(ids[0]!)!.rev).toBe(stale!.row.rev + 1);
+      const audit = await s.call('GET', `/api/audit?runId=${ids[0]}`, { token: w.owner.token });
+      const cancels = (audit.body.items as Array<{ action: string; data: { reason?: string } }>).filter((e) => e.action === 'run.cancelled');
+      expect(cancels.map((e) => e.data.reason)).toEqual(['first']);
+      for (const id of ids.slice(1)) {
+        const trail = await s.call('GET', `/api/audit?runId=${id}`, { token: w.owner.token });
+        expect((trail.body.items as Array<{ action: string }>).filter((e) => e.action === 'run.cancelled')).toHaveLength(1);
+      }
+      expect((await s.call('GET', '/api/audit/verify', { token: w.owner.token })).body.ok).toBe(true);
     } finally {
       await s.close();
     }
