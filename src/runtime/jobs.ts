@@ -93,8 +93,11 @@ export async function extendLease(db: Executor, job: Job, until: number): Promis
 
 /** When the next job becomes claimable: its due time, or the end of the lease someone holds on it. */
 export async function nextDueAt(db: Executor, now: number): Promise<number | null> {
-  const free = await db.selectFrom('jobs').select((eb) => eb.fn.min('due_at').as('t')).where('lease_until', 'is', null).executeTakeFirst();
-  const leased = await db.selectFrom('jobs').select((eb) => eb.fn.min('lease_until').as('t')).where('lease_until', '>=', now).executeTakeFirst();
-  const times = [free?.t, leased?.t].filter((t) => t != null).map(Number);
+  // One statement (one round trip on PostgreSQL) for both times.
+  const r = await sql<{ free: number | string | null; leased: number | string | null }>`
+    SELECT (SELECT min(due_at) FROM jobs WHERE lease_until IS NULL) AS free,
+           (SELECT min(lease_until) FROM jobs WHERE lease_until >= ${now}) AS leased`.execute(db);
+  const row = r.rows[0];
+  const times = [row?.free, row?.leased].filter((t) => t != null).map(Number);
   return times.length ? Math.min(...times) : null;
 }
