@@ -1,3 +1,5 @@
+import { sealAllPending } from '../src/audit/log.js';
+import { until } from './helpers/wait.js';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,9 +138,27 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     expect((await s.call('GET', '/api/audit?limit=501', { token: w.owner.token })).status).toBe(400);
   });
 
+  // SQLite chains events in the transaction that writes them: nothing is ever left waiting.
+  it.skipIf(dialect !== 'postgres')('chains events left waiting (a process that died right after its commit): the sweep and every reader seal them', async () => {
+    const before = (await s.call('GET', '/api/audit/verify', { token: w.owner.token })).body.checked as number;
+    // As a process leaves them if it is killed between its commit and its seal.
+    await s.db.k.insertInto('audit_pending').values({ org_id: w.orgId, at: Date.now(), actor: 'system', action: 'test.orphaned', subject: null, run_id: null, data: '{"n":1}' }).execute();
+    await until('the sweep to chain the orphaned event', async () => (await s.db.k.selectFrom('audit_pending').select('id').where('org_id', '=', w.orgId).execute()).length === 0, 5_000);
+    const chained = await s.db.k.selectFrom('audit_events').select(['seq', 'action']).where('org_id', '=', w.orgId).where('action', '=', 'test.orphaned').execute();
+    expect(chained).toHaveLength(1);
+    // A reader seals first: an event left waiting is in the log the moment it is read.
+    await s.db.k.insertInto('audit_pending').values({ org_id: w.orgId, at: Date.now(), actor: 'system', action: 'test.orphaned', subject: null, run_id: null, data: '{"n":2}' }).execute();
+    const log = await s.call('GET', '/api/audit?action=test.orphaned', { token: w.owner.token });
+    expect(log.body.items.map((e: Item) => e.data.n).sort()).toEqual([1, 2]);
+    const verify = (await s.call('GET', '/api/audit/verify', { token: w.owner.token })).body;
+    expect(verify).toMatchObject({ ok: true });
+    expect(verify.checked).toBeGreaterThanOrEqual(before + 2);
+  });
+
   it('never forks the chain under concurrent appends', async () => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => s.call('POST', '/api/spaces', { token: w.owner.token, body: { name: `Parallel ${i}` } })));
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
+    await sealAllPending(s.db);
     const rows = await s.db.k.selectFrom('audit_events').select('seq').where('org_id', '=', w.orgId).orderBy('seq').execute();
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
     const created = rows.length;
@@ -152,6 +172,7 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     expect(before.body.ok).toBe(true);
     const n: number = before.body.checked;
     const k = Math.floor(n / 2);
+    await sealAllPending(s.db);
     const original = await s.db.k.selectFrom('audit_events').select('data').where('org_id', '=', w.orgId).where('seq', '=', k).executeTakeFirstOrThrow();
 
     await s.db.k.updateTable('audit_events').set({ data: JSON.stringify({ name: 'Forged' }) }).where('org_id', '=', w.orgId).where('seq', '=', k).execute();

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { sealAllPending } from '../src/audit/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBulkJob } from '../src/runtime/bulk.js';
 import { claimJobs, LeaseLostError } from '../src/runtime/jobs.js';
@@ -75,6 +76,7 @@ async function countRuns(s: TestServer, wf: string, status?: string): Promise<nu
 }
 
 async function auditHead(s: TestServer, orgId: string): Promise<number> {
+  await sealAllPending(s.db);
   const row = await s.db.k.selectFrom('audit_events').select((eb) => eb.fn.max('seq').as('seq')).where('org_id', '=', orgId).executeTakeFirst();
   return Number(row?.seq ?? 0);
 }
@@ -322,6 +324,7 @@ describe.each(DIALECTS)('bulk operations (%s)', (dialect: Dialect) => {
       expect(await claimJobs(s.db, 'w5', Date.now(), 60_000, 100)).toSatisfy((jobs: any[]) => !jobs.some((j) => j.kind === 'bulk'));
 
       expect(await countRuns(s, wf, 'cancelled')).toBe(n);
+      await sealAllPending(s.db);
       const events = await s.db.k.selectFrom('audit_events').select('run_id').where('action', '=', 'run.cancelled').where('run_id', 'in', ids).execute();
       expect(events).toHaveLength(n);
       expect(aborted).toHaveLength(n); // each run's open (waiting) phase is told to stop

@@ -517,7 +517,12 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
       expect(notes).toBe(total);
       // The org's audit chain, written by five processes at once, verifies.
       const verify = await serve.call('GET', '/api/audit/verify', { token });
-      expect(verify.body.ok).toBe(true);
+      expect(verify.body).toMatchObject({ ok: true });
+      expect(verify.body.checked).toBeGreaterThanOrEqual(total * 2);
+      // An edit of one stored event is found, and named.
+      const victim = Math.floor(verify.body.checked / 2);
+      await client.query(`UPDATE audit_events SET actor = 'user:mallory' WHERE org_id = $1 AND seq = $2`, [orgId, victim]);
+      expect((await serve.call('GET', '/api/audit/verify', { token })).body).toMatchObject({ ok: false, firstBad: victim });
       for (const p of [serve, ...workers]) expect(p.output()).not.toMatch(/deadlock|job failed/);
     } finally {
       await client.end();

@@ -6,6 +6,7 @@
  * says it did is what it did (one comment per succeeded comment phase, no more).
  * Two cancels of one run at the same instant: exactly one wins.
  */
+import { sealAllPending } from '../src/audit/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
@@ -104,6 +105,7 @@ describe.each(DIALECTS)('races: cancel against the engine (%s)', (dialect) => {
     // Jobs left for a cancelled run (a queued execute of the cancelled phase) are dropped when claimed.
     await until(`the jobs of run ${runId} to drain`, async () => (await s.db.k.selectFrom('jobs').select('id').where('run_id', '=', runId).execute()).length === 0);
 
+    await sealAllPending(s.db);
     const endings = await s.db.k.selectFrom('audit_events').select('action').where('run_id', '=', runId).where('action', 'in', ['run.completed', 'run.failed', 'run.cancelled']).execute();
     expect(endings.map((e) => e.action), where).toEqual([`run.${run.status}`]);
     const comments = await s.call('GET', `/api/content/${itemId}/comments`, { token: w.owner.token });
@@ -165,6 +167,7 @@ describe.each(DIALECTS)('races: cancel against the engine (%s)', (dialect) => {
       expect(both.map((r) => r.status).sort(), `run ${runId}: ${JSON.stringify(both.map((r) => r.body))}`).toEqual([200, 409]);
       const loser = both.find((r) => r.status === 409)!;
       expect(loser.body.error.code).toBe('conflict');
+      await sealAllPending(s.db);
       const endings = await s.db.k.selectFrom('audit_events').select(['action', 'data']).where('run_id', '=', runId).where('action', '=', 'run.cancelled').execute();
       expect(endings).toHaveLength(1);
       const run = await s.call('GET', `/api/runs/${runId}`, { token: w.owner.token });

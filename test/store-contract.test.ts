@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, GENESIS_HASH, type AuditInput } from '../src/audit/log.js';
+import { appendAudit, GENESIS_HASH, sealAllPending, type AuditInput } from '../src/audit/log.js';
 import { verifyAuditChain } from '../src/audit/verify.js';
 import { isUniqueViolation, type Database } from '../src/store/db.js';
 import { newId } from '../src/store/ids.js';
@@ -107,6 +107,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     }).catch(() => {});
     await db.tx((trx) => appendAudit(trx, db.dialect, ev(a, 4)));
 
+    await sealAllPending(db);
     const rows = await db.k.selectFrom('audit_events').selectAll().where('org_id', '=', a).orderBy('seq').execute();
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(rows.map((r) => JSON.parse(r.data).i)).toEqual([1, 2, 3, 4]);
@@ -148,6 +149,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
         }),
       ),
     );
+    await sealAllPending(db);
     const seqs = (await db.k.selectFrom('audit_events').select('seq').where('org_id', '=', org).orderBy('seq').execute()).map((r) => r.seq);
     expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(await verifyAuditChain(db.k, org)).toEqual({ ok: true, checked: 40 });

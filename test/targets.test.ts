@@ -1,3 +1,4 @@
+import { sealAllPending } from '../src/audit/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../src/audit/verify.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../src/core/errors.js';
@@ -285,6 +286,7 @@ describe.each(DIALECTS)('targets: content items, tasks, comments (%s)', (dialect
     await s.call('PATCH', `/api/tasks/${t.id}`, { token: editor.token, body: { status: 'Pending' } });
     await s.call('DELETE', `/api/tasks/${t.id}`, { token: editor.token });
 
+    await sealAllPending(s.db);
     const events = await s.db.k
       .selectFrom('audit_events')
       .select(['actor', 'action', 'subject', 'data'])

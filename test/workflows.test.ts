@@ -1,3 +1,4 @@
+import { sealAllPending } from '../src/audit/log.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +150,7 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     expect(JSON.parse(rows[0]!.definition)).toEqual({ trigger: { type: 'manual' }, phases: simple().phases });
 
+    await sealAllPending(s.db);
     const audit = await s.db.k.selectFrom('audit_events').select(['action', 'data']).where('subject', '=', `workflow:${id}`).orderBy('seq').execute();
     expect(audit.map((a) => a.action)).toEqual(['workflow.created', 'workflow.saved', 'workflow.saved']);
     expect(audit.map((a) => JSON.parse(a.data).version)).toEqual([1, 2, 3]);
@@ -165,6 +167,7 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(after.body).toMatchObject({ version: 1, name: 'Refused' });
     const count = await s.db.k.selectFrom('workflow_versions').select((eb) => eb.fn.countAll<number>().as('n')).where('workflow_id', '=', id).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
+    await sealAllPending(s.db);
     const saved = await s.db.k.selectFrom('audit_events').select('seq').where('subject', '=', `workflow:${id}`).where('action', '=', 'workflow.saved').execute();
     expect(saved).toEqual([]);
   });
@@ -297,8 +300,10 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(back.body.webhookSecret).toMatch(/^fgw_/);
     expect(back.body.hasWebhookSecret).toBe(true);
 
+    await sealAllPending(s.db);
     const audit = await s.db.k.selectFrom('audit_events').select(['action', 'data']).where('subject', '=', `workflow:${id}`).orderBy('seq').execute();
     expect(audit.map((a) => a.action)).toContain('workflow.webhook_secret_rotated');
+    await sealAllPending(s.db);
     const everything = JSON.stringify(await s.db.k.selectFrom('audit_events').selectAll().execute());
     for (const sec of [secret, rotated.body.webhookSecret, back.body.webhookSecret]) expect(everything).not.toContain(sec.slice(4));
   });
@@ -325,6 +330,7 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
 
     const versions = await s.db.k.selectFrom('workflow_versions').select('version').where('workflow_id', '=', id).execute();
     expect(versions).toHaveLength(3);
+    await sealAllPending(s.db);
     const actions = (await s.db.k.selectFrom('audit_events').select('action').where('subject', '=', `workflow:${id}`).orderBy('seq').execute()).map((a) => a.action);
     expect(actions).toEqual(['workflow.created', 'workflow.enabled', 'workflow.disabled', 'workflow.renamed', 'workflow.saved', 'workflow.saved', 'workflow.enabled']);
   });

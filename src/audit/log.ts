@@ -6,11 +6,11 @@
  * (PostgreSQL advisory lock; SQLite has one writer), so concurrent writers never fork it.
  */
 import crypto from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import { canonicalJson } from './canonical.js';
-import { defer, registerFlusher } from '../store/before-commit.js';
+import { afterCommit, defer, registerFlusher } from '../store/before-commit.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -56,53 +56,149 @@ export function hashEvent(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_has
 
 /**
  * Appends events to their orgs' chains as part of `trx`. In a transaction opened by the store
- * they are chained and inserted just before it commits, together with every other event of
- * the transaction (see store/before-commit.ts), so the chain's lock is held only for that.
+ * they are written together with every other event of the transaction just before it commits
+ * (see store/before-commit.ts):
+ * - SQLite (one writer) chains them there and then;
+ * - PostgreSQL writes them to `audit_pending`, which takes no lock, and right after the commit
+ *   asks the process's sealer (`requestSeal`) to chain them, a few milliseconds later, under
+ *   the org's chain lock, together with whatever other transactions have committed
+ *   meanwhile. No transition holds the chain lock, and one seal serves many transactions.
+ *   Events a sealer did not take (another process held the lock, a crash just after commit)
+ *   are taken by the next seal of their org or by the engine's sweep (`sealAllPending`);
+ *   readers of the chain (the audit API, `flowgate audit verify`) seal first, so they always
+ *   see every committed event, chained.
  */
 export async function appendAudit(trx: Transaction<DB>, dialect: Dialect, events: AuditInput | AuditInput[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
   if (list.every((e) => defer(trx, 'audit', { dialect, event: e }))) return;
-  await writeAudit(trx, dialect, list);
+  await chainNow(trx, dialect, list);
 }
 
 registerFlusher<{ dialect: Dialect; event: AuditInput }>('audit', {
   order: 100,
-  flush: (trx, entries) => writeAudit(trx, entries[0]!.dialect, entries.map((e) => e.event)),
+  async flush(trx, entries) {
+    const dialect = entries[0]!.dialect;
+    const list = entries.map((e) => e.event);
+    if (dialect !== 'postgres') return chainNow(trx, dialect, list);
+    const orgs = [...new Set(list.map((e) => e.orgId))].sort();
+    if (!orgs.every((orgId) => afterCommit(trx, `audit:${orgId}`, async (k) => requestSeal(k, orgId)))) return chainNow(trx, dialect, list);
+    const rows = list.map((e) => ({ org_id: e.orgId, at: e.at, actor: e.actor, action: e.action, subject: e.subject ?? null, run_id: e.runId ?? null, data: canonicalJson(e.data ?? {}) }));
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_pending').values(rows.slice(i, i + 500)).execute();
+  },
 });
 
-/** Chains `list` onto each org's head (under the org's chain lock on PostgreSQL) in multi-row inserts. */
-async function writeAudit(trx: Transaction<DB>, dialect: Dialect, list: AuditInput[]): Promise<void> {
+/** Most pending events one pass of a seal takes. */
+const SEAL_BATCH = 5000;
+
+/**
+ * Chains an org's committed pending events (PostgreSQL) onto its head, oldest first, and
+ * deletes them, in transactions under the org's chain lock, until a pass finds none. Safe to
+ * call at any time and from any process. Readers wait for the lock (`wait`, the default) so
+ * that everything committed before they asked is chained; a committer only tries it
+ * (`wait: false`) and leaves its events to the holder when the lock is taken.
+ */
+export async function sealAudit(k: Kysely<DB>, orgId: string, opts: { wait?: boolean } = {}): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const n = await k.transaction().execute(async (trx) => {
+      if (opts.wait === false) {
+        // Someone else sealing this org now takes our events too, or its next pass does.
+        const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${'audit:' + orgId})) AS ok`.execute(trx);
+        if (!got.rows[0]?.ok) return -1;
+      } else {
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${'audit:' + orgId}))`.execute(trx);
+      }
+      // A statement of its own after the lock: its snapshot sees every seal committed before.
+      const pending = await trx.selectFrom('audit_pending').selectAll().where('org_id', '=', orgId).orderBy('id').limit(SEAL_BATCH).execute();
+      if (pending.length === 0) return 0;
+      await chainRows(trx, orgId, pending.map((p) => ({ orgId, at: p.at, actor: p.actor, action: p.action, subject: p.subject, runId: p.run_id, data: p.data })));
+      const ids = pending.map((p) => p.id);
+      for (let i = 0; i < ids.length; i += 1000) await trx.deleteFrom('audit_pending').where('id', 'in', ids.slice(i, i + 1000)).execute();
+      return pending.length;
+    });
+    if (n < 0) return sealed;
+    sealed += n;
+    // The holder goes round until a pass finds nothing: events committed while it sealed
+    // (whose committers found the lock taken) are sealed by its next pass.
+    if (n === 0) return sealed;
+  }
+}
+
+/**
+ * The process's sealer: commits ask for their orgs to be sealed and go on; every few
+ * milliseconds one pass seals each asked-for org that no other process is sealing, so one
+ * seal (and its commit) serves every transaction committed since the last.
+ */
+const SEAL_DELAY_MS = 5;
+const sealers = new WeakMap<Kysely<DB>, { orgs: Set<string>; timer: NodeJS.Timeout | null; running: Promise<void> | null }>();
+
+export function requestSeal(k: Kysely<DB>, orgId: string): void {
+  let s = sealers.get(k);
+  if (!s) sealers.set(k, (s = { orgs: new Set(), timer: null, running: null }));
+  s.orgs.add(orgId);
+  if (s.timer || s.running) return;
+  const state = s;
+  const pass = () => {
+    state.timer = null;
+    const orgs = [...state.orgs];
+    state.orgs.clear();
+    state.running = (async () => {
+      for (const org of orgs) await sealAudit(k, org, { wait: false }).catch(() => {});
+    })().finally(() => {
+      state.running = null;
+      if (state.orgs.size) state.timer = setTimeout(pass, SEAL_DELAY_MS);
+    });
+  };
+  s.timer = setTimeout(pass, SEAL_DELAY_MS);
+}
+
+/** Seals every org's pending events (PostgreSQL; a no-op on SQLite, which never leaves any). */
+export async function sealAllPending(db: { dialect: Dialect; k: Kysely<DB> }, opts: { wait?: boolean } = {}): Promise<number> {
+  if (db.dialect !== 'postgres') return 0;
+  const orgs = await db.k.selectFrom('audit_pending').select('org_id').distinct().execute();
+  let n = 0;
+  for (const { org_id } of orgs) n += await sealAudit(db.k, org_id, opts);
+  return n;
+}
+
+/** Chains `list` onto each org's head within `trx` (under the org's chain lock on PostgreSQL). */
+async function chainNow(trx: Transaction<DB>, dialect: Dialect, list: AuditInput[]): Promise<void> {
   const byOrg = new Map<string, AuditInput[]>();
   for (const e of list) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
   for (const [orgId, evs] of [...byOrg].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${'audit:' + orgId}))`.execute(trx);
-    const head = await trx
-      .selectFrom('audit_events')
-      .select(['seq', 'hash'])
-      .where('org_id', '=', orgId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    let seq = head?.seq ?? 0;
-    let prev = head?.hash ?? GENESIS_HASH;
-    const rows: AuditRow[] = [];
-    for (const e of evs) {
-      seq += 1;
-      const base = {
-        org_id: orgId,
-        seq,
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        subject: e.subject ?? null,
-        run_id: e.runId ?? null,
-        data: canonicalJson(e.data ?? {}),
-      };
-      const hash = hashEvent(prev, base);
-      rows.push({ ...base, prev_hash: prev, hash });
-      prev = hash;
-    }
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+    await chainRows(trx, orgId, evs.map((e) => ({ ...e, data: canonicalJson(e.data ?? {}) })));
   }
+}
+
+/** Chains one org's events (data already canonical JSON) onto its head, in multi-row inserts. */
+async function chainRows(trx: Transaction<DB>, orgId: string, evs: Array<Omit<AuditInput, 'data'> & { data: string }>): Promise<void> {
+  const head = await trx
+    .selectFrom('audit_events')
+    .select(['seq', 'hash'])
+    .where('org_id', '=', orgId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let seq = head?.seq ?? 0;
+  let prev = head?.hash ?? GENESIS_HASH;
+  const rows: AuditRow[] = [];
+  for (const e of evs) {
+    seq += 1;
+    const base = {
+      org_id: orgId,
+      seq,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      subject: e.subject ?? null,
+      run_id: e.runId ?? null,
+      data: e.data,
+    };
+    const hash = hashEvent(prev, base);
+    rows.push({ ...base, prev_hash: prev, hash });
+    prev = hash;
+  }
+  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { verifyAuditChain, type VerifyResult } from '../audit/verify.js';
+import { sealAudit } from '../audit/log.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../store/db.js';
 import { isPostgresUrl, openDatabase } from '../store/open.js';
@@ -23,7 +24,11 @@ export async function verifyAllChains(db: Database, orgId?: string): Promise<Org
   const orgs = await q.execute();
   if (orgId && orgs.length === 0) throw new Error(`there is no organization with id ${orgId} in this store`);
   const out: OrgVerification[] = [];
-  for (const org of orgs) out.push({ orgId: org.id, name: org.name, result: await verifyAuditChain(db.k, org.id) });
+  for (const org of orgs) {
+    // Events committed but not chained yet (PostgreSQL) are chained first.
+    if (db.dialect === 'postgres') await sealAudit(db.k, org.id);
+    out.push({ orgId: org.id, name: org.name, result: await verifyAuditChain(db.k, org.id) });
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@ import { onTargetEvent } from '../store/target-hooks.js';
 import { reevaluateGatesOnEdit } from './approvals.js';
 import { fireTargetTriggers } from './triggers.js';
 import { Metrics } from '../observability/metrics.js';
+import { sealAllPending } from '../audit/log.js';
 
 // Same-transaction reactions to target changes; stateless, so one registration serves every engine.
 onTargetEvent(reevaluateGatesOnEdit);
@@ -38,6 +39,7 @@ export class Engine {
   readonly mail: MailDelivery | null;
   readonly metrics: Metrics;
   private unsubscribe: (() => void) | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: EngineOptions) {
     this.metrics = o.metrics ?? new Metrics({ db: o.db, now: o.now, logger: o.logger });
@@ -68,12 +70,23 @@ export class Engine {
     });
     this.worker?.start();
     this.mail?.start();
+    if (this.o.db.dialect === 'postgres') {
+      // Audit events whose sealing after commit did not happen (a crash, a dropped
+      // connection) are chained by the next seal of their org, or by this sweep.
+      const sweep = () => void sealAllPending(this.o.db, { wait: false }).catch((err) => this.o.logger.warn({ err }, 'sealing pending audit events failed; will retry'));
+      sweep();
+      this.sweeper = setInterval(sweep, 250);
+      this.sweeper.unref();
+    }
   }
 
   async stop() {
+    if (this.sweeper) clearInterval(this.sweeper);
     this.unsubscribe?.();
     await this.worker?.stop();
     await this.mail?.stop();
+    // What this process committed is chained before it goes.
+    if (this.o.db.dialect === 'postgres') await sealAllPending(this.o.db).catch((err) => this.o.logger.warn({ err }, 'sealing pending audit events failed'));
     await this.notifier.stop();
   }
 

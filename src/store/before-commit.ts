@@ -13,7 +13,7 @@
  * `txAlone` runs `flushBeforeCommit` after its function returns; an executor that is not such a
  * transaction has no list, and `defer` tells its caller to do the work at once.
  */
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import type { Executor } from './db.js';
 
@@ -28,7 +28,11 @@ interface Entry {
   value: unknown;
 }
 
+/** Work for after the commit, keyed so it is done once per transaction (e.g. "audit:<org>"). */
+export type AfterCommit = (k: Kysely<DB>) => Promise<void>;
+
 const open = new WeakMap<object, Entry[]>();
+const after = new WeakMap<object, Map<string, AfterCommit>>();
 const flushers = new Map<string, Flusher<unknown>>();
 
 /** Registers what to do before commit with the entries of one kind (once, at module load). */
@@ -47,6 +51,32 @@ export function defer(q: Executor, kind: string, value: unknown): boolean {
 /** Starts collecting for a transaction (called by the store as the transaction opens). */
 export function beginCollecting(trx: Transaction<DB>): void {
   open.set(trx, []);
+  after.set(trx, new Map());
+}
+
+/** Asks for `fn` to run once the transaction has committed (once per key); false outside one. */
+export function afterCommit(trx: Executor, key: string, fn: AfterCommit): boolean {
+  const m = after.get(trx);
+  if (!m) return false;
+  if (!m.has(key)) m.set(key, fn);
+  return true;
+}
+
+/**
+ * Runs the transaction's after-commit work (called by the store once COMMIT succeeded). Its
+ * failures are not the transaction's: what it does must be redone by something else too
+ * (the audit sealer's sweep), so an error here is dropped.
+ */
+export async function runAfterCommit(trx: Transaction<DB>, k: Kysely<DB>): Promise<void> {
+  const m = after.get(trx);
+  after.delete(trx);
+  if (!m?.size) return;
+  for (const fn of m.values()) await fn(k).catch(() => {});
+}
+
+/** Forgets the after-commit work of a transaction that rolled back. */
+export function dropAfterCommit(trx: Transaction<DB>): void {
+  after.delete(trx);
 }
 
 /** How many entries the transaction holds now (before a savepoint). */

@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import type { Dialect } from './migrations.js';
 import type { GroupCommitter } from './group-commit.js';
-import { beginCollecting, flushBeforeCommit } from './before-commit.js';
+import { beginCollecting, dropAfterCommit, flushBeforeCommit, runAfterCommit } from './before-commit.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -45,13 +45,22 @@ export function makeTx(k: Kysely<DB>, attempts = 5) {
   return async function tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await k.transaction().execute(async (trx) => {
-          beginCollecting(trx);
-          const result = await fn(trx);
-          // Deferred per-org work (audit chain, flow-control admission) goes last, just before COMMIT.
-          await flushBeforeCommit(trx);
+        let opened: Transaction<DB> | null = null;
+        try {
+          const result = await k.transaction().execute(async (trx) => {
+            opened = trx;
+            beginCollecting(trx);
+            const r = await fn(trx);
+            // Deferred per-org work (audit chain, flow-control admission) goes last, just before COMMIT.
+            await flushBeforeCommit(trx);
+            return r;
+          });
+          await runAfterCommit(opened!, k);
           return result;
-        });
+        } catch (err) {
+          if (opened) dropAfterCommit(opened);
+          throw err;
+        }
       } catch (err) {
         if (attempt >= attempts || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));

@@ -351,4 +351,37 @@ export const migrations: Migration[] = [
     // and end of a run; without this it walks the whole job queue.
     statements: () => [`CREATE INDEX jobs_org_kind_due ON jobs (org_id, kind, due_at)`],
   },
+  {
+    id: 7,
+    name: 'audit events waiting to be chained',
+    // PostgreSQL: a transaction writes its audit events here without any lock; right after it
+    // commits they are chained into audit_events under the org's chain lock, many
+    // transactions' events at once (src/audit/log.ts). SQLite chains them in the transaction.
+    statements: (d) => {
+      const { time } = t(d);
+      const id = d === 'postgres' ? 'id BIGSERIAL PRIMARY KEY' : 'id INTEGER PRIMARY KEY AUTOINCREMENT';
+      return [
+        `CREATE TABLE audit_pending (
+          ${id},
+          org_id TEXT NOT NULL,
+          at ${time} NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          subject TEXT,
+          run_id TEXT,
+          data TEXT NOT NULL)`,
+        `CREATE INDEX audit_pending_org ON audit_pending (org_id, id)`,
+      ];
+    },
+  },
+  {
+    id: 8,
+    name: 'runs by workflow and status',
+    // Run lists filtered by workflow and status (GET /api/runs?workflowId=&status=, GET
+    // /api/workflows/{id}/runs?status=) read the workflow's runs newest first and skip the
+    // other statuses; for a status the workflow seldom or never has (the failures of a
+    // workflow that does not fail), that walked every run of the workflow (SQLite, via
+    // runs_workflow) or of the whole table (PostgreSQL, backwards on the primary key).
+    statements: () => [`CREATE INDEX runs_workflow_status ON runs (workflow_id, status, id)`],
+  },
 ];

@@ -138,6 +138,18 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** Audit events committed but not chained yet (PostgreSQL): the sealer moves them into audit_events. */
+export interface AuditPendingTable {
+  id: Generated<number>;
+  org_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string | null;
+  run_id: string | null;
+  data: string;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -348,6 +360,7 @@ export interface DB {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   audit_events: AuditEventsTable;
+  audit_pending: AuditPendingTable;
   flowgate_migrations: MigrationsTable;
 }
 

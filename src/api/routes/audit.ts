@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { verifyAuditChain } from '../../audit/verify.js';
+import { sealAudit } from '../../audit/log.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { AuditEventsTable } from '../../store/schema.js';
 import { isOrgAdmin, requireOrgAdmin, spaceAccess } from '../access.js';
@@ -61,6 +62,8 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       await spaceAccess(ctx.db.k, auth, run.space_id, 'read');
     }
     const cursor = decodeCursor(q.cursor);
+    // Events committed but not chained yet (PostgreSQL) are chained first, so the log shows them.
+    if (ctx.db.dialect === 'postgres') await sealAudit(ctx.db.k, auth.orgId);
     let sel = ctx.db.k.selectFrom('audit_events').selectAll().where('org_id', '=', auth.orgId);
     if (q.runId) sel = sel.where('run_id', '=', q.runId);
     if (q.action) sel = sel.where('action', '=', q.action);
@@ -84,6 +87,7 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
   }, async (req) => {
     const auth = requireAuth(req);
     requireOrgAdmin(auth);
+    if (ctx.db.dialect === 'postgres') await sealAudit(ctx.db.k, auth.orgId);
     const res = await verifyAuditChain(ctx.db.k, auth.orgId);
     return res.ok ? { ok: true, checked: res.checked } : { ok: false, checked: res.checked, firstBad: res.firstBad, reason: res.reason };
   });
