@@ -476,7 +476,7 @@ describe.each(DIALECTS)('approval gates (%s)', (dialect) => {
   // CLI
 
   // The CLI only speaks HTTP, so one store is enough; each child process pays tsx's start-up.
-  it.runIf(dialect === 'sqlite')('flowgate approve / deny / approvals against the server', { timeout: 180_000 }, async () => {
+  if (dialect === 'sqlite') it('flowgate approve / deny / approvals against the server', { timeout: 180_000 }, async () => {
     const wf = await gateWorkflow({ required: 2, approvers: 3 });
     const { runId } = await startAtGate(wf);
     const as = (u: User) => ({ FLOWGATE_URL: s.url, FLOWGATE_TOKEN: u.token });

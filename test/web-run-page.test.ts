@@ -110,7 +110,8 @@ describe('run detail page', { timeout: 90_000 }, () => {
       // A comment added from the page lands on the target.
       await comments.getByLabel('Add a comment').fill('Caption reads well.');
       await comments.getByRole('button', { name: 'Post comment' }).click();
-      await comments.getByText('Caption reads well.').waitFor();
+      // In the list, not the text box: React mirrors a controlled textarea's value into its text.
+      await comments.locator('ul.comments').getByText('Caption reads well.').waitFor();
       const onServer = await s.call('GET', `/api/content/${(await getRun(runId)).target.id}/comments`, { token: w.owner.token });
       expect(onServer.body.items.map((c: any) => c.body)).toContain('Caption reads well.');
       await screenshot(page, 'run-timeline');
@@ -148,7 +149,7 @@ describe('run detail page', { timeout: 90_000 }, () => {
       await form.getByLabel('Comment (optional)').fill('Looks great, ship it');
       await screenshot(page, 'run-gate-waiting');
       await form.getByRole('button', { name: 'Approve' }).click();
-      await gate.getByText('Looks great, ship it').waitFor();
+      await gate.locator('li.decision').getByText('Looks great, ship it').waitFor();
       const mine = gate.locator('li.decision', { hasText: 'Eddie Editor' });
       expect(await mine.getAttribute('data-decision')).toBe('approve');
       expect(await mine.textContent()).toMatch(/in the app · on target version 1/);

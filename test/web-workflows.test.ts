@@ -28,7 +28,11 @@ describe('web UI: workflows', { timeout: 120_000 }, () => {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body.id as string;
   }
-  const getWorkflow = async (id: string) => (await s.call('GET', `/api/workflows/${id}`, { token: w.owner.token })).body;
+  async function getWorkflow(id: string) {
+    const r = await s.call('GET', `/api/workflows/${id}`, { token: w.owner.token });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  }
 
   /** The canvas edge leaving `from` of `kind`, as the page draws it. */
   async function edge(page: Page, from: string, kind: string) {
@@ -206,7 +210,8 @@ describe('web UI: workflows', { timeout: 120_000 }, () => {
       delete phases[2].next;
       await editor_.fill(JSON.stringify(phases, null, 2));
       await page.getByRole('button', { name: 'Create workflow' }).click();
-      await page.waitForURL(/\/workflows\/[^/]+$/);
+      // The builder's own address (/workflows/new?spaceId=…) is not the saved workflow's.
+      await page.waitForURL(/\/workflows\/(?!new\b)[^/?]+$/);
       const id = page.url().split('/').pop()!;
       await page.getByRole('heading', { name: 'Launch review' }).waitFor();
       expect(await page.getByLabel('Version').inputValue()).toBe('1');
