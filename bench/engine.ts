@@ -10,118 +10,26 @@
  * PostgreSQL (FLOWGATE_BENCH_PG_URL or FLOWGATE_TEST_PG_URL names a server to use; otherwise
  * a throw-away one is started with durable settings: fsync on, like SQLite's synchronous=FULL).
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-// @ts-expect-error -- a plain .mjs helper shared with the test runner
-import { findPgBin, freePort } from '../test/postgres-server.mjs';
-import { startServeProcess, startWorkerProcesses, stopAllProcesses, type FlowgateProcess, type ServeProcess } from '../test/helpers/processes.js';
+import { startServeProcess, startWorkerProcesses, stopAllProcesses, type ServeProcess } from '../test/helpers/processes.js';
+import { CHILD_ENV, CLIENT_CONCURRENCY, THREE_PHASES, createItems as createItemsIn, http, stop, world } from './lib/flowgate.js';
+import { option } from './lib/options.js';
+import { createDatabase, startDurablePostgres } from './lib/postgres.js';
+import { median, quantile } from './lib/stats.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const RUNS = Number(option('runs', '300'));
 const TRIALS = Number(option('trials', '3'));
 const LATENCY_RUNS = Number(option('latency', '50'));
 const ONLY = option('only', 'sqlite,pg1,pg4').split(',');
 /** Group commit on (the default, 64 transitions a transaction at most) and/or off (each transition alone). */
 const GROUP_COMMIT = option('group-commit', 'on').split(',') as ('on' | 'off')[];
-/** Requests in flight while starting the runs of a throughput trial. */
-const CLIENT_CONCURRENCY = 32;
-/** Children run with the production lease and quiet logs. */
-const CHILD_ENV = { FLOWGATE_LEASE_MS: '30000', LOG_LEVEL: 'warn' };
-
-// ---------------------------------------------------------------------------------------------
-// Statistics
-
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const quantile = (xs: number[], q: number) => {
-  const s = sorted(xs);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const median = (xs: number[]) => {
-  const s = sorted(xs);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-// ---------------------------------------------------------------------------------------------
-// PostgreSQL
-
-/** A throw-away PostgreSQL with durable defaults (unlike the test suite's fsync=off server). */
-async function startDurablePostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  const bin = findPgBin();
-  if (!bin) throw new Error('PostgreSQL server binaries not found: install the Debian package "postgresql", or set FLOWGATE_BENCH_PG_URL.');
-  const asRoot = process.getuid?.() === 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowgate-bench-pg-'));
-  const dataDir = path.join(dir, 'data');
-  if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-  const run = (cmd: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { stdio: 'ignore' }) : execFileSync(path.join(bin, cmd), args, { stdio: 'ignore' });
-  run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8']);
-  const port: number = await freePort();
-  const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', '-c', 'max_connections=300', '-c', 'shared_buffers=256MB'];
-  const child = asRoot
-    ? spawn('runuser', ['-u', 'postgres', '--', path.join(bin, 'postgres'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(path.join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up && /ready to accept connections/.test(log)) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        try {
-          run('pg_ctl', ['-D', dataDir, 'stop', '-m', 'fast']);
-        } catch {
-          child.kill('SIGKILL');
-        }
-        await exited;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function createDatabase(baseUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: baseUrl });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${name}`);
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** SIGTERM (graceful), then SIGKILL if the process has not exited within 15 s. */
-async function stop(p: FlowgateProcess) {
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-  await p.kill('SIGTERM');
-  clearTimeout(timer);
-}
-
 // ---------------------------------------------------------------------------------------------
 // One set-up: processes, a world, and a way to count finished runs straight from the store
 
@@ -134,18 +42,6 @@ interface Setup {
   /** Finished runs of a workflow, by status, read from the database (not through the API under test). */
   finished(workflowId: string): Promise<{ done: number; failed: number }>;
   close(): Promise<void>;
-}
-
-async function http(api: ServeProcess, method: string, p: string, token: string | undefined, body?: unknown, want = 200) {
-  const res = await api.call(method, p, { token, body });
-  if (res.status !== want) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}\n${api.output().slice(-2000)}`);
-  return res.body;
-}
-
-async function world(api: ServeProcess) {
-  const setup = await http(api, 'POST', '/api/setup', undefined, { orgName: 'Bench', email: 'owner@bench.example', name: 'Bench Owner', password: 'correct horse' }, 201);
-  const space = await http(api, 'POST', '/api/spaces', setup.token, { name: 'Bench' }, 201);
-  return { token: setup.token as string, spaceId: space.id as string };
 }
 
 const gcEnv = (gc: 'on' | 'off') => ({ ...CHILD_ENV, FLOWGATE_GROUP_COMMIT_MAX: gc === 'on' ? '64' : '1' });
@@ -206,29 +102,7 @@ async function pgSetup(baseUrl: string, workers: number, gc: 'on' | 'off'): Prom
 // ---------------------------------------------------------------------------------------------
 // Measurements
 
-const THREE_PHASES = {
-  name: 'Notify, edit, comment',
-  trigger: { type: 'manual' },
-  phases: [
-    { id: 'tell', type: 'notify', to: ['space_admins'], channels: ['in_app'], message: '{{target.title}} is being processed' },
-    { id: 'edit', type: 'mutate', set: { caption: 'processed' } },
-    { id: 'note', type: 'comment', body: 'Processed by run {{run.id}}' },
-  ],
-};
-
-async function createItems(s: Setup, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < n) {
-        const i = next++;
-        ids[i] = (await http(s.api, 'POST', `/api/spaces/${s.spaceId}/content`, s.token, { title: `Bench item ${i}` }, 201)).id;
-      }
-    }),
-  );
-  return ids;
-}
+const createItems = (s: Setup, n: number) => createItemsIn(s.api, s, n);
 
 /** One trial: start `RUNS` runs (32 requests in flight) and time until the last one finishes. */
 async function throughputTrial(s: Setup, trial: number) {
