@@ -167,6 +167,7 @@ export async function involvement(db: Executor, who: Involved, limit: number): P
     .where('c.assignees', 'like', `%${JSON.stringify(who.userId)}%`)
     .where('c.deleted_at', 'is', null);
 
+  const key = `user:${who.userId}`;
   const involved = await collect<RunRow>(
     limit,
     (after, n) => {
@@ -180,11 +181,34 @@ export async function involvement(db: Executor, who: Involved, limit: number): P
         .where('r.org_id', '=', who.orgId)
         .where('r.space_id', 'in', who.spaceIds)
         .where('r.deleted_at', 'is', null)
-        .where((eb) => eb.or([eb('r.started_by', 'is', null), eb('r.started_by', '<>', who.userId)]));
+        .where((eb) => eb.or([eb('r.started_by', 'is', null), eb('r.started_by', '<>', who.userId)]))
+        // Runs waiting on the user belong to waitingOnMe: left out here, in the query, so a
+        // user notified of many runs that all wait on them does not read them batch by
+        // batch only to drop them. They did not start these runs, so the self-approval rule
+        // never shuts them out, and this is exactly the gate query's rule.
+        .where(({ eb, and, not, exists, selectFrom }) =>
+          not(
+            and([
+              eb('r.status', '=', 'waiting'),
+              eb('r.waiting_for', '=', 'approval'),
+              exists(
+                selectFrom('phase_executions as pe')
+                  .innerJoin('gate_approvers as ga', (j) => j.onRef('ga.execution_id', '=', 'pe.id').on('ga.approver_key', '=', key))
+                  .select('pe.id')
+                  .whereRef('pe.run_id', '=', 'r.id')
+                  .where('pe.status', '=', 'waiting')
+                  .where('pe.waiting_for', '=', 'approval')
+                  .where(({ not: no, exists: ex, selectFrom: from }) =>
+                    no(ex(from('gate_decisions as d').select('d.id').whereRef('d.execution_id', '=', 'pe.id').where('d.approver_key', '=', key).where('d.counts', '=', 1))),
+                  ),
+              ),
+            ]),
+          ),
+        );
       if (after) q = q.where('r.id', '<', after.id);
       return q.orderBy('r.id', 'desc').limit(n).execute();
     },
-    notWaitingOnMe,
+    async (batch) => batch,
   );
 
   return {
