@@ -18,6 +18,9 @@ import { DIALECTS, freshDbUrl } from './helpers/databases.js';
 import { liveProcesses, startServeProcess, startWorkerProcesses, stopAllProcesses, type FlowgateProcess, type ServeProcess } from './helpers/processes.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 import { waitFor, sleep } from './helpers/wait.js';
+import type { Database } from '../src/store/db.js';
+import { openDatabase } from '../src/store/open.js';
+import { PARKED, releaseSlot, resizeSlots, takeSlot } from '../src/runtime/flow-control.js';
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
@@ -202,6 +205,11 @@ describe.each(DIALECTS)('flow control (%s)', { timeout: 60_000 }, (dialect) => {
     const r = await s.db.k.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', w.orgId).where('status', '=', 'active').executeTakeFirstOrThrow();
     return Number(r.n);
   };
+  /** The org's slot rows, and how many a run holds. */
+  const slotsInDb = async () => {
+    const rows = await s.db.k.selectFrom('org_slots').select(['slot', 'run_id']).where('org_id', '=', w.orgId).execute();
+    return { n: rows.length, held: rows.filter((r) => r.run_id).length };
+  };
   const activeInApi = async () => (await call('GET', '/api/runs?status=active&limit=500')).body.items.length as number;
 
   beforeAll(async () => {
@@ -255,6 +263,7 @@ describe.each(DIALECTS)('flow control (%s)', { timeout: 60_000 }, (dialect) => {
       expect({ id: r.id, status: r.status, outcome: r.outcome, waitingFor: r.waitingFor, queuePosition: r.queuePosition }).toEqual({ id: r.id, status: 'completed', outcome: 'succeeded', waitingFor: null, queuePosition: null });
       expect(r.phases.map((p: any) => [p.phaseId, p.status, p.attempt])).toEqual([['call', 'succeeded', 1]]);
     }
+    expect(await slotsInDb()).toEqual({ n: 3, held: 0 });
   });
 
   it('admits fairly across spaces: a small space is not stuck behind a big backlog', async () => {
@@ -411,7 +420,7 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
       const sp = (await serve.call('POST', '/api/spaces', { token, body: { name: 'Social' } })).body.id as string;
       expect((await serve.call('PATCH', '/api/org', { token, body: { maxActiveRuns: 3 } })).status).toBe(200);
       // The last phase writes rows (notifications) in the transaction that ends the run and
-      // frees its slot: that transaction takes the org lock after its inserts.
+      // frees its slot, then hands the slot to a parked run.
       const def = slowDefinition('Slow call');
       const phases = [...def.phases, { id: 'note', type: 'notify', to: [setup.body.user.id], channels: ['in_app'], message: 'Called back for {{run.id}}' }];
       const wf = await serve.call('POST', `/api/spaces/${sp}/workflows`, { token, body: { name: def.name, trigger: def.trigger, phases } });
@@ -441,10 +450,12 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
       const statuses = (await client.query<{ status: string; outcome: string; n: number }>(`SELECT status, outcome, count(*)::int AS n FROM runs GROUP BY status, outcome`)).rows;
       expect(statuses).toEqual([{ status: 'completed', outcome: 'succeeded', n: 30 }]);
       expect((await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE kind = 'resume'`)).rows[0]!.n).toBe(0);
+      // Every slot was given back, and the org has exactly its limit of them.
+      expect((await client.query(`SELECT count(*)::int AS n, count(run_id)::int AS held FROM org_slots`)).rows).toEqual([{ n: 3, held: 0 }]);
 
-      // A burst under a roomy limit: many runs end at once in both workers, each in a
+      // A burst under a roomy limit: many runs end at once in four workers, each in a
       // transaction that first writes its comment (a row with a foreign key to the org), then
-      // takes the org lock to admit the next run.
+      // frees its slot and admits the next run.
       expect((await serve.call('PATCH', '/api/org', { token, body: { maxActiveRuns: 50 } })).status).toBe(200);
       const quick = await serve.call('POST', `/api/spaces/${sp}/workflows`, {
         token,
@@ -515,6 +526,7 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
       expect(statuses).toEqual([{ status: 'completed', outcome: 'succeeded', n: total }]);
       const notes = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications n JOIN runs r ON r.id = n.run_id WHERE r.workflow_id = $1`, [wf.body.id])).rows[0]!.n;
       expect(notes).toBe(total);
+      expect((await client.query(`SELECT count(*)::int AS n, count(run_id)::int AS held FROM org_slots WHERE org_id = $1`, [orgId])).rows).toEqual([{ n: 20, held: 0 }]);
       // The org's audit chain, written by five processes at once, verifies.
       const verify = await serve.call('GET', '/api/audit/verify', { token });
       expect(verify.body).toMatchObject({ ok: true });
@@ -527,5 +539,71 @@ describe('flow control across worker processes (postgres)', { timeout: 90_000 },
     } finally {
       await client.end();
     }
+  });
+});
+
+/**
+ * The slot rows themselves, on both stores: each claim takes one free row, a newcomer does
+ * not overtake parked runs, and changing the limit keeps every holder while never offering
+ * more rows than the limit.
+ */
+describe.each(DIALECTS)('flow-control slots (%s)', (dialect) => {
+  let db: Database;
+  const org = 'org-slots';
+  beforeAll(async () => {
+    db = await openDatabase({ db: await freshDbUrl(dialect) });
+    await db.k.insertInto('orgs').values({ id: org, name: 'Slots', max_active_runs: 3, created_at: Date.now() }).execute();
+  });
+  afterAll(async () => db?.close());
+
+  const limit = (n: number) =>
+    db.tx(async (trx) => {
+      await trx.updateTable('orgs').set({ max_active_runs: n }).where('id', '=', org).execute();
+      await resizeSlots(trx, org, n);
+    });
+  const take = (run: string, queued = true) => db.tx((trx) => takeSlot(trx, org, run, { queued }));
+  const release = (run: string) => db.tx((trx) => releaseSlot(trx, org, run));
+  const slots = async () => Object.fromEntries((await db.k.selectFrom('org_slots').select(['slot', 'run_id']).where('org_id', '=', org).orderBy('slot').execute()).map((r) => [r.slot, r.run_id]));
+
+  it('claims one free row per run, and none past the limit', async () => {
+    await limit(3);
+    expect(await slots()).toEqual({ 0: null, 1: null, 2: null });
+    expect([await take('a'), await take('b'), await take('c'), await take('d')]).toEqual([true, true, true, false]);
+    expect(await slots()).toEqual({ 0: 'a', 1: 'b', 2: 'c' });
+    expect(await release('a')).toBe(1);
+    expect(await release('a')).toBe(0);
+    expect(await slots()).toEqual({ 0: null, 1: 'b', 2: 'c' });
+  });
+
+  it('lowering the limit moves holders below it and drops the free rows past it', async () => {
+    await limit(2);
+    expect(await slots()).toEqual({ 0: 'c', 1: 'b' });
+    expect(await take('d')).toBe(false);
+    // Below the runs active now: they keep their rows; the org drains to the limit.
+    await limit(1);
+    expect(await slots()).toEqual({ 0: 'c', 1: 'b' });
+    expect(await release('c')).toBe(1);
+    expect(await take('d')).toBe(true);
+    expect(await release('b')).toBe(1);
+    expect(await take('e')).toBe(false);
+    await limit(1);
+    expect(await slots()).toEqual({ 0: 'd' });
+    await limit(0);
+    expect(await slots()).toEqual({ 0: 'd' });
+    expect(await release('d')).toBe(1);
+    expect(await take('e')).toBe(false);
+    await limit(0);
+    expect(await slots()).toEqual({});
+  });
+
+  it('a newcomer waits behind parked runs; an admitted or manual one does not', async () => {
+    await limit(2);
+    expect(await slots()).toEqual({ 0: null, 1: null });
+    await db.k.insertInto('jobs').values({ id: 'parked-job', kind: 'resume', org_id: org, run_id: 'p', execution_id: null, payload: '{}', due_at: PARKED, lease_owner: null, lease_until: null, fence: 0, attempts: 0, created_at: Date.now() }).execute();
+    expect(await take('n')).toBe(false);
+    expect(await take('m', false)).toBe(true);
+    await db.k.deleteFrom('jobs').where('id', '=', 'parked-job').execute();
+    expect(await take('n')).toBe(true);
+    expect(await slots()).toEqual({ 0: 'm', 1: 'n' });
   });
 });

@@ -77,6 +77,29 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
     // The same list without the broken entry is still fine.
     expect((await migrate(db)).applied).toEqual([]);
   });
+
+  it('gives an existing org its flow-control slots, held by the runs that hold them', async () => {
+    const db = await fresh();
+    await migrate(db, migrations.filter((m) => m.id < 9));
+    const now = Date.now();
+    const q = (text: string) => sql.raw(text).execute(db.k);
+    await q(`INSERT INTO orgs (id, name, max_active_runs, created_at) VALUES ('o1', 'Limit three', 3, ${now}), ('o2', 'Limit zero', 0, ${now})`);
+    await q(`INSERT INTO spaces (id, org_id, name, statuses, created_at) VALUES ('s1', 'o1', 'S', '[]', ${now})`);
+    await q(`INSERT INTO workflows (id, org_id, space_id, name, enabled, version, created_at, updated_at) VALUES ('w1', 'o1', 's1', 'W', 1, 1, ${now}, ${now})`);
+    const run = (id: string, status: string, waitingFor: string | null) =>
+      `('${id}', 'o1', 's1', 'w1', 1, '${status}', 'manual', '{}', ${waitingFor ? `'${waitingFor}'` : 'NULL'}, 1, ${now}, ${now})`;
+    await q(`INSERT INTO runs (id, org_id, space_id, workflow_id, workflow_version, status, trigger, input, waiting_for, rev, created_at, updated_at) VALUES
+      ${[run('r1-active', 'active', null), run('r2-admitted', 'waiting', 'flow_control'), run('r3-parked', 'triggered', 'flow_control'), run('r4-done', 'completed', null)].join(', ')}`);
+    await q(`INSERT INTO jobs (id, kind, org_id, run_id, payload, due_at, created_at) VALUES
+      ('j2', 'resume', 'o1', 'r2-admitted', '{}', ${now}, ${now}), ('j3', 'resume', 'o1', 'r3-parked', '{}', 8640000000000000, ${now})`);
+    await migrate(db);
+    const slots = await db.k.selectFrom('org_slots').select(['org_id', 'slot', 'run_id']).orderBy('org_id').orderBy('slot').execute();
+    expect(slots).toEqual([
+      { org_id: 'o1', slot: 0, run_id: 'r1-active' },
+      { org_id: 'o1', slot: 1, run_id: 'r2-admitted' },
+      { org_id: 'o1', slot: 2, run_id: null },
+    ]);
+  });
 });
 
 describe('migrations under concurrency (postgres)', () => {

@@ -3,32 +3,15 @@
  * emails each external reviewer a link of their own; then the run waits. Decisions arrive
  * through src/runtime/approvals.ts; a timeout is a timer job with the gate's deadline.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/log.js';
 import { DEFAULTS, parseDuration, type ApprovalPhase } from '../definitions/index.js';
 import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { issueGuestLink } from '../runtime/guest-links.js';
-import { dialectOf } from '../store/dialect.js';
 import { newId } from '../store/ids.js';
 import type { DB, RunsTable } from '../store/schema.js';
 import type { Target } from '../store/targets.js';
 import type { PhaseHandler } from './types.js';
-
-/**
- * PostgreSQL lock order: run row → org row (flow control's admission lock, lockOrg in
- * src/runtime/flow-control.ts) → the org's audit chain (appendAudit's advisory lock, held
- * to commit). Gate code appends audit events (gate.opened, gate.decision, gate.timeout)
- * before its transition, and that transition may take the org lock (a run leaving `active`
- * admits parked runs; one entering it needs a slot). Taking the org lock only then, while
- * holding the audit lock, deadlocked against run starts and against inserts that reference
- * the org (a new run or item holds KEY SHARE on it while it waits for the audit lock): 40P01,
- * and 500s once the retries ran out. So gate code takes the org lock before its first audit
- * append, in flow control's own mode (a weaker lock here would be upgraded there, after the
- * audit lock, which is the same deadlock). The caller holds the run lock already.
- */
-export async function lockOrgBeforeAudit(trx: Transaction<DB>, orgId: string): Promise<void> {
-  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM orgs WHERE id = ${orgId} FOR NO KEY UPDATE`.execute(trx);
-}
 
 export interface AddApprovers {
   run: RunsTable;
@@ -89,7 +72,6 @@ export async function addApprovers(trx: Transaction<DB>, a: AddApprovers): Promi
 export const approvalPhase: PhaseHandler<ApprovalPhase> = {
   mode: 'tx',
   async execute({ spec, run, exec, trx, now, config, target, db }) {
-    await lockOrgBeforeAudit(trx, run.org_id);
     const added = await addApprovers(trx, {
       run,
       executionId: exec.id,

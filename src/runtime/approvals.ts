@@ -12,7 +12,7 @@ import { evaluateGate, type GateState } from '../core/gate.js';
 import { openExecution, type PhaseExec } from '../core/decide.js';
 import type { ApprovalPhase, Phase } from '../definitions/index.js';
 import { DEFAULTS, parseDuration } from '../definitions/index.js';
-import { addApprovers, lockOrgBeforeAudit } from '../phases/approval.js';
+import { addApprovers } from '../phases/approval.js';
 import type { Database, Executor } from '../store/db.js';
 import { isUniqueViolation } from '../store/db.js';
 import { newId } from '../store/ids.js';
@@ -23,7 +23,7 @@ import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { enqueueJobs, type Job } from './jobs.js';
 import { linkState } from './guest-links.js';
 import { LostRaceError, loadRun, type RunRow } from './run-store.js';
-import { applyEvent, versionPhases, type Applied } from './transition.js';
+import { applyEvent, lockAndLoadRun, versionPhases, type Applied } from './transition.js';
 
 export type Approver = { userId: string } | { email: string; link: GuestLinksTable };
 
@@ -39,16 +39,6 @@ export interface DecisionInput {
 }
 
 const gone = (guest: boolean, message: string) => (guest ? new GoneError(message, 'link_closed') : new ConflictError(message, 'gate_not_waiting'));
-
-/** Locks the run, then its org (see lockOrgBeforeAudit), and reads the run. */
-async function lockRun(trx: Transaction<DB>, db: Database, runId: string) {
-  if (db.dialect !== 'postgres') return loadRun(trx, runId);
-  const locked = await sql<{ org_id: string }>`SELECT org_id FROM runs WHERE id = ${runId} FOR NO KEY UPDATE`.execute(trx);
-  const orgId = locked.rows[0]?.org_id;
-  if (!orgId) return null;
-  await lockOrgBeforeAudit(trx, orgId);
-  return loadRun(trx, runId);
-}
 
 /** Counts the gate's counting decisions and evaluates it. */
 export async function gateTally(q: Executor, executionId: string, spec: ApprovalPhase): Promise<{ state: GateState; approvers: number; approvals: number; denials: number }> {
@@ -68,7 +58,7 @@ function openGate(phases: Phase[], exec: PhaseExec | undefined, phaseId: string)
 export async function recordDecision(db: Database, input: DecisionInput, now: number): Promise<{ applied: Applied | null; outcome: GateState }> {
   const guest = 'link' in input.approver;
   return db.tx(async (trx) => {
-    const loaded = await lockRun(trx, db, input.runId);
+    const loaded = await lockAndLoadRun(trx, db, input.runId);
     if (!loaded) throw new NotFoundError('Run');
     const { row, state } = loaded;
     const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
@@ -164,7 +154,7 @@ export async function recordDecision(db: Database, input: DecisionInput, now: nu
  * nothing.
  */
 export async function gateTimeout(trx: Transaction<DB>, db: Database, job: Job, now: number, publicUrl: string): Promise<Applied | null> {
-  const loaded = await lockRun(trx, db, job.run_id!);
+  const loaded = await lockAndLoadRun(trx, db, job.run_id!);
   if (!loaded) return null;
   const { row, state } = loaded;
   const exec = state.phases.find((p) => p.id === job.execution_id);
@@ -257,12 +247,9 @@ export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetE
   if (!waiting.length) return;
   const dialect = dialectOf(trx);
   const diff = event.changed.map((f) => describeChange(f, (event.before as unknown as Record<string, unknown>)[f], (target as unknown as Record<string, unknown>)[f]));
-  // Every run, then the org, is locked before the first audit append (lockOrgBeforeAudit):
-  // locking the next run while holding the audit lock of the previous one's
-  // `gate.reevaluated` inverted the order (run → org → audit) that decisions on it follow.
+  // Every run is locked, in id order, before the first is changed.
   const ids = waiting.map((r) => r.id).sort();
   if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
-  await lockOrgBeforeAudit(trx, event.orgId);
   for (const id of ids) {
     const loaded = await loadRun(trx, id);
     if (!loaded) continue;

@@ -17,6 +17,7 @@ import { reevaluateGatesOnEdit } from './approvals.js';
 import { fireTargetTriggers } from './triggers.js';
 import { Metrics } from '../observability/metrics.js';
 import { sealAllPending } from '../audit/log.js';
+import { admitParkedEverywhere } from './flow-control.js';
 
 // Same-transaction reactions to target changes; stateless, so one registration serves every engine.
 onTargetEvent(reevaluateGatesOnEdit);
@@ -72,8 +73,20 @@ export class Engine {
     this.mail?.start();
     if (this.o.db.dialect === 'postgres') {
       // Audit events whose sealing after commit did not happen (a crash, a dropped
-      // connection) are chained by the next seal of their org, or by this sweep.
-      const sweep = () => void sealAllPending(this.o.db, { wait: false }).catch((err) => this.o.logger.warn({ err }, 'sealing pending audit events failed; will retry'));
+      // connection) are chained by the next seal of their org, or by this sweep. Slots freed
+      // by a transaction that could not see a run parked concurrently go to it here
+      // (src/runtime/flow-control.ts).
+      let sweeping = false;
+      const sweep = () => {
+        if (sweeping) return;
+        sweeping = true;
+        void Promise.all([
+          sealAllPending(this.o.db, { wait: false }).catch((err) => this.o.logger.warn({ err }, 'sealing pending audit events failed; will retry')),
+          admitParkedEverywhere(this.o.db, this.o.now())
+            .then((n) => n > 0 && this.wake())
+            .catch((err) => this.o.logger.warn({ err }, 'admitting parked runs failed; will retry')),
+        ]).finally(() => (sweeping = false));
+      };
       sweep();
       this.sweeper = setInterval(sweep, 250);
       this.sweeper.unref();

@@ -4,7 +4,7 @@
  * append the audit events — all in the caller's transaction. Effects that must wait for the
  * commit (aborting a running phase, waking workers) are returned as `afterCommit`.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/log.js';
 import { decide, type Decision, type RunEvent, type RunState } from '../core/decide.js';
 import type { Phase } from '../definitions/index.js';
@@ -13,7 +13,7 @@ import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, stateFromRows, type RunRow } from './run-store.js';
-import { hasSlot, needsSlot, park, requestAdmission } from './flow-control.js';
+import { needsSlot, park, releaseSlot, requestAdmission, takeSlot } from './flow-control.js';
 
 export interface Applied {
   /** The type of the event applied (or refused). */
@@ -100,20 +100,24 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   const now = Math.max(at, row.updated_at);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
   const decision = decide(phases, state, event, { now, newId });
-  if (!decision.ok) return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now };
+  if (!decision.ok) {
+    // An admitted run whose held-back event no longer applies gives its slot back.
+    if (opts.resumeJobId && (await releaseSlot(trx, row.org_id, runId))) await requestAdmission(trx, row.org_id, now);
+    return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now };
+  }
 
   // Flow control: a run that would become active without a free slot is parked instead.
+  // Manual retry and skip are not held: they take a slot if one is free and go on regardless.
   const entersActive = state.status !== 'active' && decision.state.status === 'active';
-  if (entersActive && needsSlot(event) && !(await hasSlot(trx, row.org_id, opts.resumeJobId))) {
-    await park(trx, row, event, now);
-    return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true, inline: null, at: now };
+  if (entersActive) {
+    const held = needsSlot(event);
+    const got = await takeSlot(trx, row.org_id, runId, { queued: held && !opts.resumeJobId, admitted: !!opts.resumeJobId });
+    if (!got && held) {
+      await park(trx, row, event, now);
+      return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true, inline: null, at: now };
+    }
   }
   const rev = await saveRunState(trx, row, state, decision.state, now);
-  // A run leaving `active` frees its slot for a parked one.
-  const freed = state.status === 'active' && decision.state.status !== 'active';
-  // Admission happens once per org just before the commit (see flow-control.ts).
-  const admits = freed || (row.waiting_for === 'flow_control' && decision.state.status !== 'active');
-  if (admits) await requestAdmission(trx, row.org_id, now);
   const jobs: NewJob[] = [];
   const aborts: string[] = [];
   const executes = decision.commands.filter((c) => c.type === 'execute');
@@ -149,6 +153,13 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     }
   }
   await enqueueJobs(trx, jobs, now);
+  // A run leaving `active` (or a parked run that ends, its resume job deleted above) frees
+  // its slot for a parked one; admission happens once per org just before the commit.
+  let admits = false;
+  if (decision.state.status !== 'active' && (state.status === 'active' || row.waiting_for === 'flow_control')) {
+    admits = (await releaseSlot(trx, row.org_id, runId)) > 0;
+    if (admits) await requestAdmission(trx, row.org_id, now);
+  }
   const actor = actorOf(event);
   await appendAudit(
     trx,

@@ -1,11 +1,11 @@
 /**
  * Work a transaction collects as it goes and does once, just before it commits: the audit
  * events of every transition in it (one chain-head read and one multi-row insert per org) and
- * flow-control admission (once per org that freed slots). On PostgreSQL the per-org locks
- * this work needs (the audit chain's advisory lock, the org row) are then taken at the very
- * end of the transaction and held only for those few statements and the commit, not across
- * a transition's reads, handler and writes. Under group commit one batch of transitions does
- * it once for all of them.
+ * flow-control admission (once per org that freed a slot or parked a run). Neither takes an
+ * org-wide lock: PostgreSQL's audit events are chained after the commit (audit/log.ts), and
+ * admission locks only the free slot rows and parked jobs it hands over, skipping any that
+ * another transaction holds (runtime/flow-control.ts). Under group commit one batch of
+ * transitions does it once for all of them.
  *
  * Entries are kept per transaction, in order. Group commit runs each unit in a savepoint and
  * rewinds the list when it rolls a unit back (`mark`/`rewind`), so a failed unit's events
@@ -18,7 +18,7 @@ import type { DB } from './schema.js';
 import type { Executor } from './db.js';
 
 export interface Flusher<E> {
-  /** Lower runs first: admission (may take the org row lock) before the audit chain (last). */
+  /** Lower runs first: admission before the audit events (last). */
   order: number;
   flush(trx: Transaction<DB>, entries: E[]): Promise<void>;
 }

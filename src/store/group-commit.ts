@@ -1,7 +1,7 @@
 /**
  * Group commit: the transitions a worker has ready at the same moment share one transaction,
  * so they share one commit (one fsync on SQLite, one WAL flush on PostgreSQL) and, when they
- * belong to one org, one wait for the org's flow-control and audit-chain locks.
+ * belong to one org, one audit insert and one flow-control admission (before-commit.ts).
  *
  * Each submitted unit is a function of the transaction, exactly what it would run alone, and
  * each runs inside its own SAVEPOINT: a unit that throws is rolled back to its savepoint and

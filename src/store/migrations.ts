@@ -384,4 +384,29 @@ export const migrations: Migration[] = [
     // runs_workflow) or of the whole table (PostgreSQL, backwards on the primary key).
     statements: () => [`CREATE INDEX runs_workflow_status ON runs (workflow_id, status, id)`],
   },
+  {
+    id: 9,
+    name: 'flow control slots',
+    // One row per slot of an org's limit (src/runtime/flow-control.ts): a run entering
+    // `active` claims a free row (PostgreSQL: FOR UPDATE SKIP LOCKED) and frees it when it
+    // leaves, so no transition locks the org. Filled from what holds slots today: active
+    // runs, and parked runs already admitted (a resume job due, not parked).
+    statements: () => [
+      `CREATE TABLE org_slots (
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        slot INTEGER NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (org_id, slot))`,
+      `CREATE INDEX org_slots_run ON org_slots (run_id)`,
+      `INSERT INTO org_slots (org_id, slot, run_id)
+        SELECT org_id, row_number() OVER (PARTITION BY org_id ORDER BY id) - 1, id FROM (
+          SELECT id, org_id FROM runs WHERE status = 'active'
+          UNION
+          SELECT r.id, r.org_id FROM jobs j JOIN runs r ON r.id = j.run_id
+            WHERE j.kind = 'resume' AND j.due_at < 8640000000000000 AND r.status <> 'active') h`,
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < (SELECT max(max_active_runs) FROM orgs))
+        INSERT INTO org_slots (org_id, slot) SELECT o.id, n.i FROM orgs o JOIN n ON n.i < o.max_active_runs WHERE true
+        ON CONFLICT DO NOTHING`,
+    ],
+  },
 ];

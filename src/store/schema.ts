@@ -337,7 +337,15 @@ export interface BulkOperationsTable {
   finished_at: number | null;
 }
 
+/** A slot of an org's flow-control limit, free (run_id null) or held by a run. */
+export interface OrgSlotsTable {
+  org_id: string;
+  slot: number;
+  run_id: string | null;
+}
+
 export interface DB {
+  org_slots: OrgSlotsTable;
   gate_approvers: GateApproversTable;
   gate_decisions: GateDecisionsTable;
   guest_links: GuestLinksTable;

@@ -8,6 +8,7 @@ import { appendAudit } from '../../audit/log.js';
 import { ConflictError, ForbiddenError, UnauthenticatedError } from '../../core/errors.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { newId } from '../../store/ids.js';
+import { resizeSlots } from '../../runtime/flow-control.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.js';
 import { isOrgAdmin, requireOrgAdmin } from '../access.js';
@@ -60,6 +61,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       if (any) throw new ConflictError('Flowgate is already set up; sign in instead.', 'already_set_up');
       const orgId = newId();
       await trx.insertInto('orgs').values({ id: orgId, name: req.body.orgName, max_active_runs: 100, created_at: now }).execute();
+      await resizeSlots(trx, orgId, 100);
       const userId = await insertUser(trx, req.body, now, true);
       await trx.insertInto('memberships').values({ org_id: orgId, user_id: userId, role: 'owner', created_at: now }).execute();
       await appendAudit(trx, ctx.db.dialect, { orgId, actor: `user:${userId}`, action: 'org.created', subject: `org:${orgId}`, data: { name: req.body.orgName, via: 'setup' }, at: now });
@@ -83,6 +85,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
     const out = await ctx.db.tx(async (trx) => {
       const orgId = newId();
       await trx.insertInto('orgs').values({ id: orgId, name: req.body.name, max_active_runs: 100, created_at: now }).execute();
+      await resizeSlots(trx, orgId, 100);
       const existing = await trx.selectFrom('users').select('id').where('email', '=', req.body.owner.email.toLowerCase()).executeTakeFirst();
       const userId = existing?.id ?? (await insertUser(trx, req.body.owner, now));
       await trx.insertInto('memberships').values({ org_id: orgId, user_id: userId, role: 'owner', created_at: now }).execute();

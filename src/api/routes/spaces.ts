@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { appendAudit } from '../../audit/log.js';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { newId } from '../../store/ids.js';
-import { admitNext } from '../../runtime/flow-control.js';
+import { admitNext, resizeSlots } from '../../runtime/flow-control.js';
 import { isOrgAdmin, readableSpaceIds, requireOrgAdmin, spaceAccess } from '../access.js';
 import { requireAuth, type AppContext } from '../context.js';
 
@@ -46,7 +46,10 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       if (req.body.name !== undefined) set.name = req.body.name;
       if (Object.keys(set).length) await trx.updateTable('orgs').set(set).where('id', '=', auth.orgId).execute();
       // A higher limit frees slots for runs parked by flow control.
-      if (set.max_active_runs !== undefined) await admitNext(trx, auth.orgId, now);
+      if (set.max_active_runs !== undefined) {
+        await resizeSlots(trx, auth.orgId, set.max_active_runs);
+        await admitNext(trx, auth.orgId, now);
+      }
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'org.updated', subject: `org:${auth.orgId}`, data: req.body, at: now });
     });
     ctx.engine?.wake();
