@@ -7,6 +7,7 @@
 import type { Transaction } from 'kysely';
 import { InvalidInputError } from '../core/errors.js';
 import { newId } from '../store/ids.js';
+import { afterCommit } from '../store/before-commit.js';
 import type { DB } from '../store/schema.js';
 
 export interface OutgoingEmail {
@@ -61,7 +62,21 @@ export async function enqueueEmail(trx: Transaction<DB>, msg: OutgoingEmail): Pr
       sent_at: null,
     })
     .execute();
+  // Deliveries are woken once the row is committed (once per transaction), not by every commit.
+  if (!afterCommit(trx, 'outbox', async () => outboxWritten())) queueMicrotask(outboxWritten);
   return id;
+}
+
+const outboxListeners = new Set<() => void>();
+
+/** Calls `fn` whenever a transaction in this process has committed outbox rows. */
+export function onOutboxWritten(fn: () => void): () => void {
+  outboxListeners.add(fn);
+  return () => void outboxListeners.delete(fn);
+}
+
+function outboxWritten() {
+  for (const fn of outboxListeners) fn();
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
 import { ConflictError } from '../core/errors.js';
 import { MailDelivery } from '../mail/delivery.js';
+import { onOutboxWritten } from '../mail/outbox.js';
 import type { Database } from '../store/db.js';
 import { LocalNotifier, PgNotifier, type Notifier } from './notifier.js';
 import { applyEvent, type Applied } from './transition.js';
@@ -45,12 +46,14 @@ export class Engine {
   constructor(private readonly o: EngineOptions) {
     this.metrics = o.metrics ?? new Metrics({ db: o.db, now: o.now, logger: o.logger });
     this.notifier = o.db.dialect === 'postgres' && o.config.db ? new PgNotifier(o.config.db, o.logger) : new LocalNotifier();
-    // On PostgreSQL each job in flight may hold a pooled connection: claim no more than the pool
-    // can serve, or claimed jobs wait on connections while their leases run out.
-    const concurrency = o.db.dialect === 'postgres' ? 8 : 32;
-    // Group commit: SQLite has one writer, so one batch at a time; PostgreSQL overlaps two, so
-    // one batch's commit round trip does not leave the worker idle.
-    const groupCommit = { maxBatch: o.config.groupCommitMax, parallel: o.db.dialect === 'postgres' ? 2 : 1 };
+    // Jobs in flight hold no connection while their phases do I/O; their transitions queue for
+    // the group committer, whose batches each take one pooled connection.
+    const concurrency = 32;
+    // Group commit: SQLite has one writer, so one batch at a time. PostgreSQL runs up to four
+    // batches at once, the ready units shared out between them: a batch's statements are
+    // round trips in order on its connection, and with no org-wide lock concurrent batches
+    // of one org do not wait for each other.
+    const groupCommit = { maxBatch: o.config.groupCommitMax, parallel: o.db.dialect === 'postgres' ? 4 : 1 };
     this.worker = o.worker
       ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, groupCommit, metrics: this.metrics })
       : null;
@@ -65,10 +68,15 @@ export class Engine {
       await this.o.db.k.updateTable('jobs').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null).execute();
     }
     await this.notifier.start();
-    this.unsubscribe = this.notifier.onJobsDue(() => {
-      this.worker?.wake();
-      this.mail?.wake();
-    });
+    const offJobs = this.notifier.onJobsDue(() => this.worker?.wake());
+    // Mail deliveries wake for committed outbox rows only (here or in another process).
+    const offMail = this.notifier.onMailDue(() => this.mail?.wake());
+    const offOutbox = onOutboxWritten(() => this.notifier.mailDue());
+    this.unsubscribe = () => {
+      offJobs();
+      offMail();
+      offOutbox();
+    };
     this.worker?.start();
     this.mail?.start();
     if (this.o.db.dialect === 'postgres') {

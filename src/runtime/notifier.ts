@@ -13,6 +13,9 @@ const CHANNEL = 'flowgate';
 export interface Notifier {
   runChanged(runId: string, orgId: string): void;
   jobsDue(): void;
+  /** Outbox rows were committed: wake the mail deliveries (of every process). */
+  mailDue(): void;
+  onMailDue(fn: () => void): () => void;
   onRunChanged(fn: (runId: string) => void): () => void;
   onJobsDue(fn: () => void): () => void;
   start(): Promise<void>;
@@ -36,6 +39,13 @@ export class LocalNotifier implements Notifier {
     this.emitter.on('jobs', fn);
     return () => void this.emitter.off('jobs', fn);
   }
+  mailDue() {
+    this.emitter.emit('mail');
+  }
+  onMailDue(fn: () => void) {
+    this.emitter.on('mail', fn);
+    return () => void this.emitter.off('mail', fn);
+  }
   async start() {}
   async stop() {}
 }
@@ -44,6 +54,7 @@ export class PgNotifier extends LocalNotifier {
   private listener: pg.Client | null = null;
   private pendingRuns = new Set<string>();
   private pendingJobs = false;
+  private pendingMail = false;
   private flushing: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -66,6 +77,11 @@ export class PgNotifier extends LocalNotifier {
     this.pendingJobs = true;
     this.schedule();
   }
+  override mailDue() {
+    super.mailDue();
+    this.pendingMail = true;
+    this.schedule();
+  }
 
   /** Coalesces everything signalled in one tick into one NOTIFY. */
   private schedule() {
@@ -78,10 +94,12 @@ export class PgNotifier extends LocalNotifier {
     const runs = [...this.pendingRuns].slice(0, 100);
     this.pendingRuns.clear();
     const jobs = this.pendingJobs;
+    const mail = this.pendingMail;
     this.pendingJobs = false;
-    const payload = JSON.stringify({ from: process.pid, jobs, runs });
+    this.pendingMail = false;
+    const payload = JSON.stringify({ from: process.pid, jobs, mail, runs });
     try {
-      await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, payload.length < 7900 ? payload : JSON.stringify({ from: process.pid, jobs: true, runs: [] })]);
+      await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, payload.length < 7900 ? payload : JSON.stringify({ from: process.pid, jobs: true, mail, runs: [] })]);
     } catch (err) {
       this.logger.warn({ err }, 'NOTIFY failed');
     }
@@ -98,9 +116,10 @@ export class PgNotifier extends LocalNotifier {
       client.on('notification', (msg) => {
         if (msg.channel !== CHANNEL || !msg.payload) return;
         try {
-          const p = JSON.parse(msg.payload) as { from: number; jobs: boolean; runs: string[] };
+          const p = JSON.parse(msg.payload) as { from: number; jobs: boolean; mail?: boolean; runs: string[] };
           if (p.from === process.pid) return;
           if (p.jobs) this.emitter.emit('jobs');
+          if (p.mail) this.emitter.emit('mail');
           for (const r of p.runs) this.emitter.emit('run', r);
         } catch {}
       });

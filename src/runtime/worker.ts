@@ -296,8 +296,8 @@ export class Worker {
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.abort(id);
     this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
-    // Also wakes the mailer: a phase may have written outbox rows in this transaction.
-    this.o.notifier.jobsDue();
+    // Workers of other processes, for jobs this made due (outbox rows wake the mailers themselves).
+    if (applied.wake) this.o.notifier.jobsDue();
   }
 
   private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
