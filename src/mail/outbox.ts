@@ -29,8 +29,8 @@ const MAILBOX = /^[^\s@,;:<>()"\[\]\\]+@[^\s@,;:<>()"\[\]\\]+$/;
 
 /**
  * Inserts one pending outbox row inside `trx` and returns its id. Call it in the
- * transaction of the decision that sends the email, then `wake()` the delivery after the
- * commit. Throws `InvalidInputError` for a recipient that is not a single plain address.
+ * transaction of the decision that sends the email; once that commits, the mail deliveries
+ * are woken (onOutboxWritten; the engine passes it on to other processes). Throws `InvalidInputError` for a recipient that is not a single plain address.
  */
 export async function enqueueEmail(trx: Transaction<DB>, msg: OutgoingEmail): Promise<string> {
   const to = msg.to.trim();

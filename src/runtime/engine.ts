@@ -111,10 +111,9 @@ export class Engine {
     await this.notifier.stop();
   }
 
-  /** After a commit that made jobs due (a new run, an outbox row). */
+  /** After a commit that made jobs due (a new run). Outbox rows wake the mail deliveries themselves. */
   wake() {
     this.worker?.wake();
-    this.mail?.wake();
     this.notifier.jobsDue();
   }
 
