@@ -214,6 +214,12 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(several.status).toBe(400);
     expect(paths(several)).toEqual(['phases.0.duration', 'phases.1.type']);
     expect(several.body.error.message).toMatch(/^The workflow definition has 2 problems: phases\.0\.duration: .+; phases\.1\.type: .+\.$/);
+    // A phase of an unknown type does not hide a broken gate elsewhere: both, by path, in one 400.
+    const both = await post(simple({ phases: [{ id: 'a', type: 'teleport' }, { id: 'gate', type: 'approval', approvers: { members: [editor.id] }, required: 2 }] }));
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('invalid_definition');
+    expect(paths(both)).toEqual(['phases.0.type', 'phases.1.required']);
+    expect(both.body.error.details[1].message).toMatch(/more than the 1 approver/);
   });
 
   it('accepts org admins who are not space members as approvers (they act in every space)', async () => {
@@ -403,7 +409,7 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
       },
     });
     expect(bad.status).toBe(400);
-    expect(paths(bad)).toEqual(['phases.2.duration', 'phases.3.timeout.after', 'phases.3.linkExpiresIn', 'phases.4.method', 'phases.5.until']);
+    expect(paths(bad)).toEqual(['phases.1.next', 'phases.2.duration', 'phases.3.timeout.after', 'phases.3.linkExpiresIn', 'phases.4.method', 'phases.5.until']);
     const backward = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
       token: editor.token,
       body: { ...body, phases: [{ id: 'a', type: 'wait', duration: '1m' }, { id: 'check', type: 'condition', if: { field: 'input.go', op: 'exists' }, then: 'end', else: 'end', next: 'a' }] },

@@ -324,10 +324,21 @@ describe('validateDefinition', () => {
     expect(validateDefinition(input, membersCtx)).toEqual({ ok: true, definition: input });
   });
 
-  it('checks semantic rules only once the shape is right', () => {
-    expect(problemsOf(def([note('a', { next: 'a' }), { id: 'b', type: 'nope' }]))).toEqual([
-      { path: 'phases.1.type', message: expect.stringMatching(/^unknown phase type "nope"/) },
-    ]);
+  it('names the problems of the other phases too when one phase does not fit the schema', () => {
+    const problems = problemsOf(def([note('a', { next: 'a' }), { id: 'b', type: 'nope' }, gate('g', { required: 3 }), note('g')]));
+    expect(problems.map((p) => p.path)).toEqual(['phases.0.next', 'phases.1.type', 'phases.2.required', 'phases.3.id']);
+    expect(problems[1]!.message).toMatch(/^unknown phase type "nope"/);
+    expect(problems[2]!.message).toMatch(/more than the 2 approvers/);
+  });
+
+  it('keeps the id of a broken phase for the others: a jump or reference to it is not unknown', () => {
+    const problems = problemsOf(def([note('a', { next: 'b' }), { id: 'b', type: 'nope' }, note('c', { message: 'After {{phases.b.output.x}}' })]));
+    expect(problems.map((p) => p.path)).toEqual(['phases.1.type']);
+  });
+
+  it('says nothing of the phases while the trigger is broken: the rules depend on it', () => {
+    const problems = problemsOf(def([{ id: 'b', type: 'nope' }, gate('g', { required: 3 })], { type: 'sometimes' }));
+    expect(problems.map((p) => p.path)).toEqual(['trigger.type', 'phases.0.type']);
   });
 
   it('refuses absurd nesting instead of overflowing the stack', () => {

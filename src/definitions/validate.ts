@@ -9,6 +9,7 @@ import { notifyRecipients } from './rules/recipients.js';
 import { references } from './rules/references.js';
 import { targetNeeds } from './rules/targets.js';
 import { workflowDefinitionSchema, type WorkflowDefinition } from './schema.js';
+import { phaseIdSchema } from './common-schemas.js';
 
 export type { Problem, ValidationContext };
 
@@ -59,6 +60,35 @@ export function semanticProblems(definition: WorkflowDefinition, ctx: Validation
   return problems.sort((a, b) => phaseIndex(a.path) - phaseIndex(b.path));
 }
 
+/**
+ * When some phases do not fit the schema, the rules still check the others, so that one 400
+ * names every problem: each broken phase is stood in for by a plain wait with the same id
+ * (ids are what other phases refer to), the rules run, and what they say about the stand-ins
+ * is dropped. Only when everything outside the phases fits: a broken trigger or phase list
+ * changes what the rules would say about every phase.
+ */
+function problemsOfTheOtherPhases(input: unknown, problems: Problem[], ctx: ValidationContext): Problem[] {
+  if (input === null || typeof input !== 'object' || !Array.isArray((input as { phases?: unknown }).phases)) return [];
+  const phases = (input as { phases: unknown[] }).phases;
+  const broken = new Set<number>();
+  for (const p of problems) {
+    const m = /^phases\.(\d+)(?:\.|$)/.exec(p.path);
+    if (!m) return [];
+    broken.add(Number(m[1]));
+  }
+  const ids = new Set(phases.map((p) => (p !== null && typeof p === 'object' ? (p as { id?: unknown }).id : undefined)));
+  const standIns = phases.map((p, i) => {
+    if (!broken.has(i)) return p;
+    const id = p !== null && typeof p === 'object' ? (p as { id?: unknown }).id : undefined;
+    let ownId = phaseIdSchema.safeParse(id).success ? (id as string) : `broken-phase-${i}`;
+    while (ownId !== id && ids.has(ownId)) ownId += '-';
+    return { id: ownId, type: 'wait', duration: '1m' };
+  });
+  const again = workflowDefinitionSchema.safeParse({ ...(input as object), phases: standIns });
+  if (!again.success) return [];
+  return semanticProblems(canonicalDefinition(again.data), ctx).filter((p) => !broken.has(phaseIndex(p.path)));
+}
+
 function phaseIndex(path: string): number {
   const m = /^phases\.(\d+)/.exec(path);
   return m ? Number(m[1]) : -1;
@@ -80,7 +110,10 @@ export function validateDefinition(input: unknown, ctx: ValidationContext): Vali
     const parsed = workflowDefinitionSchema.safeParse(input, { error: humanMessage });
     if (!parsed.success) {
       const problems = problemsFromIssues(parsed.error.issues, input);
-      return { ok: false, problems: problems.length > 0 ? problems : [{ path: '', message: 'is not a valid workflow definition' }] };
+      if (problems.length === 0) return { ok: false, problems: [{ path: '', message: 'is not a valid workflow definition' }] };
+      const more = problemsOfTheOtherPhases(input, problems, guarded(ctx));
+      if (more.length === 0) return { ok: false, problems };
+      return { ok: false, problems: [...problems, ...more].sort((a, b) => phaseIndex(a.path) - phaseIndex(b.path)) };
     }
     const definition = canonicalDefinition(parsed.data);
     const problems = semanticProblems(definition, guarded(ctx));
