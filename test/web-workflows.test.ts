@@ -293,4 +293,51 @@ describe('web UI: workflows', { timeout: 120_000 }, () => {
       await context.close();
     }
   });
+  it('the template gallery opens the builder filled in; the people are filled by the user, then it saves', async () => {
+    const { context, page, errors } = await signIn(browser, s, editor.email);
+    try {
+      await page.goto(`${s.url}/workflows`);
+      await page.getByRole('link', { name: 'Start from a template' }).click();
+      await page.getByRole('heading', { name: 'Workflow templates', level: 1 }).waitFor();
+      const cards = page.locator('article.tpl-card');
+      await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(12);
+      const card = page.locator('article[data-template-id="two-editors-then-legal"]');
+      expect(await card.innerText()).toMatch(/Two of three editors approve/);
+      // Its canvas: the three phases, the gates drawn as gates, and End.
+      for (const id of ['editors', 'legal', 'ready', 'end']) expect(await card.locator(`.react-flow__node[data-phase-id="${id}"]`).count(), id).toBe(1);
+      expect(await card.locator('.react-flow__node[data-phase-id="legal"] [data-phase-type="approval"]').count()).toBe(1);
+      await screenshot(page, 'workflow-templates');
+      await page.getByLabel('Use in space').selectOption({ label: 'Newsletter' });
+      await card.getByRole('button', { name: /Use this template/ }).click();
+
+      await page.getByRole('heading', { name: 'New workflow', level: 1 }).waitFor();
+      expect(page.url()).toContain(`spaceId=${newsletterId}`);
+      expect(page.url()).toContain('template=two-editors-then-legal');
+      await expect.poll(() => page.getByLabel('Name').inputValue()).toBe('Two editors, then legal');
+      const notice = page.getByRole('note', { name: 'Fill in before saving' });
+      expect(await notice.innerText()).toMatch(/Three editors \(two must approve\)[\s\S]*The legal reviewer/);
+      // Saved as is, the server names the people fields that are still empty, and nothing is saved.
+      await page.getByRole('button', { name: 'Create workflow' }).click();
+      await page.getByText('The server refused the workflow').waitFor();
+      expect(await page.getByTestId('problems').innerText()).toContain('phases.0.approvers');
+      const before = await s.call('GET', `/api/spaces/${newsletterId}/workflows`, { token: w.owner.token });
+      expect(before.body.items.map((x: { name: string }) => x.name)).not.toContain('Two editors, then legal');
+      await screenshot(page, 'workflow-from-template');
+
+      const phases = JSON.parse(await page.locator('#wf-phases').inputValue());
+      phases[0].approvers.members = [editor.id, w.owner.id];
+      phases[1].approvers.members = [w.owner.id];
+      await page.locator('#wf-phases').fill(JSON.stringify(phases, null, 2));
+      await page.getByRole('button', { name: 'Create workflow' }).click();
+      await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+      const id = page.url().split('/').pop()!;
+      const saved = await getWorkflow(id);
+      expect(saved).toMatchObject({ name: 'Two editors, then legal', spaceId: newsletterId, trigger: { type: 'manual' } });
+      expect(saved.phases.map((p: { id: string }) => p.id)).toEqual(['editors', 'legal', 'ready']);
+      expect(saved.phases[0]).toMatchObject({ approvers: { members: [editor.id, w.owner.id] }, required: 2, allowSelfApproval: false });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -88,6 +88,36 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     }
   });
 
+  it('serves the template gallery; each template saves once its people are filled in, and not before', async () => {
+    expect((await s.call('GET', '/api/templates')).status).toBe(401);
+    const res = await s.call('GET', '/api/templates', { token: viewer.token });
+    expect(res.status).toBe(200);
+    const items = res.body.items as Array<{ id: string; name: string; description: string; definition: any; fill: Array<{ path: string; label: string }> }>;
+    expect(items.length).toBeGreaterThanOrEqual(12);
+    expect(items.map((t) => t.id)).toEqual(expect.arrayContaining(['client-signoff', 'two-editors-then-legal', 'reminder-before-publish', 'share-review-link', 'weekly-digest', 'ai-caption']));
+    const members = Object.values(ids).slice(0, 3);
+    expect(members.length).toBe(3);
+    for (const t of items) {
+      const people = t.fill.filter((f) => /(members|emails|\.to)$/.test(f.path));
+      if (people.length) {
+        const refused = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: editor.token, body: t.definition });
+        expect(refused.status, t.id).toBe(400);
+        expect(paths(refused).length, t.id).toBeGreaterThan(0);
+      }
+      const def = structuredClone(t.definition);
+      for (const f of people) {
+        const keys = f.path.split('.');
+        let at: any = def;
+        for (const k of keys.slice(0, -1)) at = at[k];
+        at[keys[keys.length - 1]!] = keys[keys.length - 1] === 'members' ? members : ['client@brand.example'];
+      }
+      // Saved disabled: their triggers must not fire on the other tests' items in this space.
+      const saved = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: editor.token, body: { ...def, name: `${t.name} (from the gallery)`, enabled: false } });
+      expect(saved.status, `${t.id}: ${JSON.stringify(saved.body)}`).toBe(201);
+      expect(saved.body.phases).toEqual(def.phases);
+    }
+  });
+
   it('lists a space\'s workflows with keyset pagination', async () => {
     const { space2 } = { space2: (await s.call('POST', '/api/spaces', { token: w.owner.token, body: { name: 'Listing' } })).body.id as string };
     const created: string[] = [];

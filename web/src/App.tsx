@@ -16,6 +16,7 @@ import { Workflows } from './pages/Workflows';
 import { Content } from './pages/Content';
 import { ContentItem } from './pages/ContentItem';
 import { WorkflowDetail } from './pages/WorkflowDetail';
+import { Templates } from './pages/Templates';
 import { WorkflowBuilder } from './pages/WorkflowBuilder';
 import { Audit } from './pages/Audit';
 import { Outbox } from './pages/Outbox';
@@ -35,6 +36,7 @@ const ROUTES: Route[] = [
   { pattern: '/content', render: () => <Content /> },
   { pattern: '/content/:type/:id', render: (p) => <ContentItem key={`${p.type}/${p.id}`} type={p.type} id={p.id} /> },
   { pattern: '/workflows/new', render: () => <WorkflowBuilder /> },
+  { pattern: '/workflows/templates', render: () => <Templates /> },
   { pattern: '/workflows/:id/edit', render: (p) => <WorkflowBuilder key={p.id} id={p.id} /> },
   { pattern: '/workflows/:id', render: (p) => <WorkflowDetail key={p.id} id={p.id} /> },
   { pattern: '/audit', render: () => <Audit /> },

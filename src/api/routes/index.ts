@@ -12,5 +12,6 @@ import { notificationRoutes } from './notifications.js';
 import { guestRoutes } from './guest.js';
 import { bulkRoutes } from './bulk.js';
 import { meRunsRoutes } from './me-runs.js';
+import { templateRoutes } from './templates.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes, templateRoutes];

@@ -1,6 +1,6 @@
 /**
- * The workflow builder: `/workflows/new?spaceId=…` creates, `/workflows/{id}/edit` saves a
- * new version. Name, enabled and trigger are a form; the phases are JSON, with a palette
+ * The workflow builder: `/workflows/new?spaceId=…` creates (`&template=<id>` starts from a
+ * gallery template, listing the people to fill in), `/workflows/{id}/edit` saves a new version. Name, enabled and trigger are a form; the phases are JSON, with a palette
  * that appends a phase of each type and a canvas that previews the JSON whenever it parses.
  * The server checks the definition; its problems are listed by path beside the editor.
  */
@@ -10,6 +10,7 @@ import { phaseTemplate, PHASE_TYPES, type PhaseType } from '../components/phase-
 import { Problems } from '../components/Problems';
 import { TriggerFields } from '../components/TriggerFields';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
+import { loadTemplates, type GalleryTemplate } from './Templates';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, useAsync } from '../ui';
@@ -49,6 +50,30 @@ function WebhookSecret({ secret, workflowId }: { secret: string; workflowId: str
   );
 }
 
+function TemplateNotice({ template, error }: { template: GalleryTemplate | null; error: Error | null }) {
+  if (error) return <ErrorBox error={error} />;
+  if (!template) return <p className="error" role="alert">There is no such template; start from an empty workflow or pick one in the <Link to="/workflows/templates">gallery</Link>.</p>;
+  return (
+    <div className="tpl-fill" role="note" aria-label="Fill in before saving">
+      <p>
+        Started from the template <strong>{template.name}</strong>. Nothing is saved until you create the workflow.
+      </p>
+      {template.fill.length > 0 && (
+        <>
+          <p>Fill in before saving:</p>
+          <ul>
+            {template.fill.map((f) => (
+              <li key={f.path}>
+                {f.label} <code className="muted">{f.path}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
 function Palette({ onAdd, disabled }: { onAdd: (t: PhaseType) => void; disabled: boolean }) {
   return (
     <div className="wf-palette" role="group" aria-label="Add a phase">
@@ -82,6 +107,17 @@ export function WorkflowBuilder({ id }: { id?: string }) {
     const p = parsePhases(next);
     if ('phases' in p) setPreview(p.phases);
   };
+
+  // From the gallery: start from the template's definition.
+  const templateId = id ? null : loc.query.get('template');
+  const template = useAsync(() => (templateId ? loadTemplates().then((r) => r.items.find((t) => t.id === templateId) ?? null) : Promise.resolve(null)), [templateId]);
+  useEffect(() => {
+    const t = template.data;
+    if (!t) return;
+    setName(t.definition.name);
+    setTrigger(t.definition.trigger);
+    edit(pretty(t.definition.phases));
+  }, [template.data]);
 
   // Editing: start from the saved workflow.
   useEffect(() => {
@@ -119,6 +155,7 @@ export function WorkflowBuilder({ id }: { id?: string }) {
   };
 
   if (id && !existing.data) return existing.error ? <ErrorBox error={existing.error} /> : <p className="muted">Loading…</p>;
+  if (templateId && template.loading) return <p className="muted">Loading the template…</p>;
   if (secret) return <WebhookSecret secret={secret.secret} workflowId={secret.id} />;
   const title = id ? `Edit ${existing.data!.name}` : 'New workflow';
   if (!spaceId || !canEdit(session, spaceId)) {
@@ -140,6 +177,7 @@ export function WorkflowBuilder({ id }: { id?: string }) {
         {id ? `editing version ${existing.data!.version}; saving makes version ${existing.data!.version + 1}` : 'new'}
       </p>
       <h1>{title}</h1>
+      {templateId && <TemplateNotice template={template.data ?? null} error={template.error} />}
       <div className="wf-builder">
         <form className="form" onSubmit={save} aria-label="Workflow definition">
           {!id && (

@@ -81,6 +81,9 @@ export function Workflows() {
   return (
     <>
       <h1>Workflows</h1>
+      <p>
+        <Link to="/workflows/templates">Start from a template</Link> <span className="muted">— client sign-off, two editors then legal, reminders, AI captions and more.</span>
+      </p>
       <div className="filters">
         <SpaceSelect value={only} onChange={(v) => navigate(`/workflows${v ? `?space=${encodeURIComponent(v)}` : ''}`, { replace: true })} allLabel="All spaces" />
       </div>
