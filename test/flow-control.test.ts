@@ -20,7 +20,7 @@ import { setupWorld, startTestServer, type TestServer, type World } from './help
 import { waitFor, sleep } from './helpers/wait.js';
 import type { Database } from '../src/store/db.js';
 import { openDatabase } from '../src/store/open.js';
-import { PARKED, releaseSlot, resizeSlots, takeSlot } from '../src/runtime/flow-control.js';
+import { fairOrder, PARKED, releaseSlot, resizeSlots, takeSlot } from '../src/runtime/flow-control.js';
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
@@ -286,8 +286,12 @@ describe.each(DIALECTS)('flow control (%s)', { timeout: 60_000 }, (dialect) => {
       const res = await call('GET', '/api/runs?status=triggered&limit=500');
       return (res.body.items as any[]).filter(parked).length === 30;
     }, 10_000, 'all 30 to be queued');
+    // Positions tell the order slots will go in, not arrival: B holds none of the slots, so
+    // its three runs come first although they arrived last; A's backlog follows, oldest first.
     const posB = await Promise.all(runsB.map(async (r) => (await getRun(r.id)).queuePosition));
-    expect(posB.every((p) => Number.isInteger(p) && p >= 1)).toBe(true);
+    expect(posB).toEqual([1, 2, 3]);
+    const listed = new Map(((await call('GET', '/api/runs?status=triggered&limit=500')).body.items as any[]).map((r) => [r.id, r.queuePosition]));
+    expect(backlogA.map((r) => listed.get(r.id))).toEqual(Array.from({ length: 27 }, (_, i) => i + 4));
 
     slow.release('a1');
     slow.release('a2');
@@ -594,6 +598,16 @@ describe.each(DIALECTS)('flow-control slots (%s)', (dialect) => {
     expect(await take('e')).toBe(false);
     await limit(0);
     expect(await slots()).toEqual({});
+  });
+
+  it('orders parked runs as admission will: least busy space, then least busy workflow, then oldest', () => {
+    const run = (id: string, space_id: string, workflow_id: string) => ({ id, space_id, workflow_id });
+    const parked = [run('1', 'A', 'a1'), run('2', 'A', 'a1'), run('3', 'A', 'a2'), run('4', 'B', 'b1'), run('5', 'A', 'a2'), run('6', 'B', 'b1')];
+    // A holds two slots (both workflow a1), B none.
+    const order = fairOrder(parked, [{ space_id: 'A', workflow_id: 'a1' }, { space_id: 'A', workflow_id: 'a1' }]);
+    expect(order.map((r) => r.id)).toEqual(['4', '6', '3', '5', '1', '2']);
+    expect(fairOrder(parked, []).map((r) => r.id)).toEqual(['1', '4', '3', '6', '2', '5']);
+    expect(fairOrder([], [])).toEqual([]);
   });
 
   it('a newcomer waits behind parked runs; an admitted or manual one does not', async () => {

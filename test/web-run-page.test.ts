@@ -215,6 +215,34 @@ describe('run detail page', { timeout: 90_000 }, () => {
     }
   });
 
+  it('a run held by flow control shows its place in the order runs will start and why it waits', async () => {
+    const limit = (n: number) => s.call('PATCH', '/api/org', { token: w.owner.token, body: { maxActiveRuns: n } });
+    expect((await limit(0)).status).toBe(200);
+    try {
+      const first = await startRun('Held first', [{ id: 'post', type: 'comment', body: 'posted' }]);
+      const second = await startRun('Held second', [{ id: 'post', type: 'comment', body: 'posted' }]);
+      await runReaches(second.runId, (r) => r.waitingFor === 'flow_control', 'the run to be held');
+      const { context, page, errors } = await signIn(browser, s, eddie.email);
+      try {
+        await page.goto(`${s.url}/runs/${second.runId}`);
+        const fact = page.locator('[data-fact="queue"]');
+        await expect.poll(() => fact.innerText()).toMatch(/^number 2 to start — held by flow control: the org allows no active runs \(limit 0\)/);
+        await page.goto(`${s.url}/runs/${first.runId}`);
+        await expect.poll(() => fact.innerText()).toMatch(/^next to start — held by flow control/);
+        await screenshot(page, 'run-held-by-flow-control');
+        expect((await limit(1)).status).toBe(200);
+        await runReaches(first.runId, (r) => r.status === 'completed', 'the first run to complete once a slot exists');
+        await page.goto(`${s.url}/runs/${second.runId}`);
+        await expect.poll(() => fact.count()).toBe(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await limit(100);
+    }
+  });
+
   it('cancels a waiting run after confirmation, with a reason', async () => {
     const { runId } = await startRun('Hold then post', [
       { id: 'hold', type: 'wait', duration: '1h' },

@@ -132,6 +132,79 @@ registerFlusher<{ orgId: string; now: number }>('admit', {
 /** Most parked runs one admission considers (oldest first). */
 const ADMIT_WINDOW = 2000;
 
+interface Queued {
+  jobId: string;
+  id: string;
+  space_id: string;
+  workflow_id: string;
+}
+
+/** The org's parked runs, oldest first, at most `limit`. */
+function parkedRuns(q: Executor, orgId: string, limit: number): Promise<Queued[]> {
+  return q
+    .selectFrom('jobs as j')
+    .innerJoin('runs as r', 'r.id', 'j.run_id')
+    .select(['j.id as jobId', 'r.id', 'r.space_id', 'r.workflow_id'])
+    .where('j.org_id', '=', orgId)
+    .where('j.kind', '=', 'resume')
+    .where('j.due_at', '=', PARKED)
+    .orderBy('r.id')
+    .limit(limit)
+    .execute();
+}
+
+/** The space and workflow of each run holding a slot of the org. */
+function slotHolders(q: Executor, orgId: string): Promise<Array<{ space_id: string; workflow_id: string }>> {
+  return q.selectFrom('org_slots as s').innerJoin('runs as r', 'r.id', 's.run_id').select(['r.space_id', 'r.workflow_id']).where('s.org_id', '=', orgId).execute();
+}
+
+/**
+ * The order in which slots go to parked runs (`parked` oldest first): each next slot goes
+ * to the least busy space (fewest runs holding slots, counting those admitted before it),
+ * then the least busy workflow, then the oldest run. Admission takes slots in this order,
+ * and queue positions are places in it.
+ */
+export function fairOrder<T extends { space_id: string; workflow_id: string }>(parked: readonly T[], holders: ReadonlyArray<{ space_id: string; workflow_id: string }>): T[] {
+  const bySpace = new Map<string, number>();
+  const byWorkflow = new Map<string, number>();
+  const count = (u: { space_id: string; workflow_id: string }) => {
+    bySpace.set(u.space_id, (bySpace.get(u.space_id) ?? 0) + 1);
+    byWorkflow.set(u.workflow_id, (byWorkflow.get(u.workflow_id) ?? 0) + 1);
+  };
+  for (const u of holders) count(u);
+  // One queue per space and workflow, each oldest first; the head of each is a candidate.
+  const groups = new Map<string, { items: T[]; head: number }>();
+  parked.forEach((p) => {
+    const key = `${p.space_id} ${p.workflow_id}`;
+    const g = groups.get(key);
+    if (g) g.items.push(p);
+    else groups.set(key, { items: [p], head: 0 });
+  });
+  const age = new Map(parked.map((p, i) => [p, i]));
+  const out: T[] = [];
+  while (out.length < parked.length) {
+    let best: { items: T[]; head: number } | null = null;
+    for (const g of groups.values()) {
+      if (g.head >= g.items.length) continue;
+      if (!best) {
+        best = g;
+        continue;
+      }
+      const a = g.items[g.head]!;
+      const b = best.items[best.head]!;
+      const sa = bySpace.get(a.space_id) ?? 0;
+      const sb = bySpace.get(b.space_id) ?? 0;
+      const wa = byWorkflow.get(a.workflow_id) ?? 0;
+      const wb = byWorkflow.get(b.workflow_id) ?? 0;
+      if (sa < sb || (sa === sb && (wa < wb || (wa === wb && age.get(a)! < age.get(b)!)))) best = g;
+    }
+    const pick = best!.items[best!.head++]!;
+    out.push(pick);
+    count(pick);
+  }
+  return out;
+}
+
 /**
  * Gives free slots to parked runs, fairly. Returns how many were admitted. Takes no lock
  * but the free slot rows and the parked jobs it hands over, each skipped when another
@@ -144,16 +217,7 @@ export async function admitNext(trx: Transaction<DB>, orgId: string, now: number
   const limit = sql`(SELECT max_active_runs FROM orgs WHERE id = ${orgId})`;
   const anyFree = await sql`SELECT slot FROM org_slots WHERE org_id = ${orgId} AND run_id IS NULL AND slot < ${limit} LIMIT 1`.execute(trx);
   if (!anyFree.rows.length) return 0;
-  const parked = await trx
-    .selectFrom('jobs as j')
-    .innerJoin('runs as r', 'r.id', 'j.run_id')
-    .select(['j.id as jobId', 'r.id', 'r.space_id', 'r.workflow_id'])
-    .where('j.org_id', '=', orgId)
-    .where('j.kind', '=', 'resume')
-    .where('j.due_at', '=', PARKED)
-    .orderBy('r.id')
-    .limit(ADMIT_WINDOW)
-    .execute();
+  const parked = await parkedRuns(trx, orgId, ADMIT_WINDOW);
   if (!parked.length) return 0;
   const free = (
     await sql<{ slot: number }>`
@@ -161,33 +225,13 @@ export async function admitNext(trx: Transaction<DB>, orgId: string, now: number
       ORDER BY slot LIMIT ${parked.length} ${skipLocked(trx)}`.execute(trx)
   ).rows.map((r) => r.slot);
   if (!free.length) return 0;
-  const holders = await trx.selectFrom('org_slots as s').innerJoin('runs as r', 'r.id', 's.run_id').select(['r.space_id', 'r.workflow_id']).where('s.org_id', '=', orgId).execute();
-  const bySpace = new Map<string, number>();
-  const byWorkflow = new Map<string, number>();
-  const count = (u: { space_id: string; workflow_id: string }) => {
-    bySpace.set(u.space_id, (bySpace.get(u.space_id) ?? 0) + 1);
-    byWorkflow.set(u.workflow_id, (byWorkflow.get(u.workflow_id) ?? 0) + 1);
-  };
-  for (const u of holders) count(u);
+  const holders = await slotHolders(trx, orgId);
+  const order = fairOrder(parked, holders);
   let admitted = 0;
-  const remaining = [...parked];
   // A pick whose job another transaction holds (admitting or cancelling it) is passed over.
-  while (admitted < free.length && remaining.length) {
-    const picks: typeof parked = [];
-    while (admitted + picks.length < free.length && remaining.length) {
-      // Least busy space, then least busy workflow, then oldest (remaining is in age order).
-      let best = 0;
-      for (let i = 1; i < remaining.length; i++) {
-        const a = remaining[i]!;
-        const b = remaining[best]!;
-        const sa = bySpace.get(a.space_id) ?? 0;
-        const sb = bySpace.get(b.space_id) ?? 0;
-        if (sa < sb || (sa === sb && (byWorkflow.get(a.workflow_id) ?? 0) < (byWorkflow.get(b.workflow_id) ?? 0))) best = i;
-      }
-      const pick = remaining.splice(best, 1)[0]!;
-      picks.push(pick);
-      count(pick);
-    }
+  for (let next = 0; admitted < free.length && next < order.length; ) {
+    const picks = order.slice(next, next + free.length - admitted);
+    next += picks.length;
     const locked = (
       await sql<{ id: string }>`
         SELECT id FROM jobs WHERE id IN (${sql.join(picks.map((p) => p.jobId))}) AND due_at = ${PARKED} ORDER BY id ${skipLocked(trx)}`.execute(trx)
@@ -211,20 +255,42 @@ export async function admitParkedEverywhere(db: Database, now: number): Promise<
   return n;
 }
 
-/** Queue positions (1 = next) of parked runs, in arrival order within their org. */
+/** Most parked runs of one org placed in the fair order for queue positions; later ones are placed by age after them. */
+const POSITION_WINDOW = 5000;
+
+/**
+ * Queue positions (1 = next) of parked runs: their places in the order admission will give
+ * them slots (fairOrder) as things stand now. A run parked behind more than POSITION_WINDOW
+ * others of its org is placed by age after them.
+ */
 export async function queuePositions(q: Executor, runs: Array<{ id: string; org_id: string; waiting_for: string | null }>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const r of runs) {
-    if (r.waiting_for !== 'flow_control') continue;
-    const ahead = await q
-      .selectFrom('runs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('org_id', '=', r.org_id)
-      .where('status', 'in', ['triggered', 'waiting'])
-      .where('waiting_for', '=', 'flow_control')
-      .where('id', '<', r.id)
-      .executeTakeFirst();
-    out.set(r.id, Number(ahead?.n ?? 0) + 1);
+  const orgs = [...new Set(runs.filter((r) => r.waiting_for === 'flow_control').map((r) => r.org_id))];
+  for (const orgId of orgs) {
+    // Runs admitted already (a slot is theirs, their resume job is due) start first, oldest first.
+    const admitted = await q.selectFrom('jobs').select('run_id').where('org_id', '=', orgId).where('kind', '=', 'resume').where('due_at', '<', PARKED).orderBy('run_id').execute();
+    const place = new Map<string, number>(admitted.map((a, i) => [a.run_id!, i + 1]));
+    const parked = await parkedRuns(q, orgId, POSITION_WINDOW);
+    fairOrder(parked, await slotHolders(q, orgId)).forEach((p, i) => place.set(p.id, admitted.length + i + 1));
+    for (const r of runs) {
+      if (r.org_id !== orgId || r.waiting_for !== 'flow_control') continue;
+      const at = place.get(r.id);
+      if (at !== undefined) {
+        out.set(r.id, at);
+        continue;
+      }
+      // Past the window: by age, after the runs ahead of it.
+      const ahead = await q
+        .selectFrom('jobs as j')
+        .innerJoin('runs as r', 'r.id', 'j.run_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('j.org_id', '=', orgId)
+        .where('j.kind', '=', 'resume')
+        .where('j.due_at', '=', PARKED)
+        .where('r.id', '<', r.id)
+        .executeTakeFirst();
+      out.set(r.id, admitted.length + Number(ahead?.n ?? 0) + 1);
+    }
   }
   return out;
 }

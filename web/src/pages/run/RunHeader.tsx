@@ -1,10 +1,28 @@
 /** The run's identity and state: workflow, target, trigger, people, times, queue and error. */
-import type { Run } from '../../api';
+import { get, type Run } from '../../api';
 import { Link } from '../../router';
-import { duration, runSummary, shortId, Status, Time } from '../../ui';
+import { duration, runSummary, shortId, Status, Time, useAsync } from '../../ui';
 import type { LiveMode } from './live';
 import { personName, type People, type Target } from './model';
 import { JsonDetails } from './parts';
+
+/** Where a run held by flow control stands, and why it waits. */
+function QueueFact({ position }: { position: number }) {
+  const org = useAsync(() => get<{ maxActiveRuns: number }>('/api/org'), []);
+  const limit = org.data?.maxActiveRuns;
+  const why =
+    limit === undefined
+      ? 'held by flow control until a slot frees up'
+      : limit === 0
+        ? 'held by flow control: the org allows no active runs (limit 0); it starts once an admin raises the limit'
+        : `held by flow control: the org's limit of ${limit} active run${limit === 1 ? '' : 's'} is reached; it starts when a slot frees up`;
+  return (
+    <>
+      {position === 1 ? 'next to start' : `number ${position} to start`} — {why}.{' '}
+      <span className="muted">Held runs start least busy space first, then least busy workflow, then oldest.</span>
+    </>
+  );
+}
 
 const LIVE_TEXT: Record<LiveMode, string> = { connecting: 'connecting…', live: 'live', polling: 'refreshing every 5 s' };
 
@@ -82,7 +100,9 @@ export function RunHeader({ run, workflowName, target, targetError, people, live
         {run.queuePosition !== null && (
           <>
             <dt>Queue</dt>
-            <dd data-fact="queue">position {run.queuePosition} — held by flow control until a slot frees up</dd>
+            <dd data-fact="queue">
+              <QueueFact position={run.queuePosition} />
+            </dd>
           </>
         )}
         <dt>Created</dt>
