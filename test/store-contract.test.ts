@@ -11,6 +11,11 @@ import { newId } from '../src/store/ids.js';
 import { getWorkflow, getWorkflowVersion, insertWorkflow, saveWorkflowVersion, setWorkflowEnabled } from '../src/store/workflows.js';
 import { openDatabase } from '../src/store/open.js';
 import { DIALECTS, freshDbUrl } from './helpers/databases.js';
+import { createRun } from '../src/runtime/runs.js';
+import { decide } from '../src/core/decide.js';
+import type { Phase } from '../src/definitions/index.js';
+import { loadRun, LostRaceError, saveRunState } from '../src/runtime/run-store.js';
+import { claimJobs, completeJob, enqueueJobs, LeaseLostError } from '../src/runtime/jobs.js';
 
 describe.each(DIALECTS)('store contract (%s)', (dialect) => {
   let db: Database;
@@ -198,5 +203,65 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     expect(await setWorkflowEnabled(db.k, id, false, now + 3)).toBe(true);
     expect(await setWorkflowEnabled(db.k, id, false, now + 4)).toBe(false);
     expect((await getWorkflow(db.k, org, id))!.version).toBe(2);
+  });
+  const PHASES: Phase[] = [{ id: 'c', type: 'comment', body: 'x' }];
+
+  /** A run of a one-phase manual workflow, through the store functions the engine uses. */
+  async function newRun(): Promise<{ org: string; runId: string }> {
+    const org = await newOrg('Guards');
+    const spaceId = newId();
+    await db.k.insertInto('spaces').values({ id: spaceId, org_id: org, name: 'S', statuses: '[]', created_at: now }).execute();
+    const wf = newId();
+    await db.tx((trx) => insertWorkflow(trx, { id: wf, orgId: org, spaceId, name: 'W', enabled: true, definition: { trigger: { type: 'manual' }, phases: PHASES }, webhookSecretHash: null, createdBy: null, now }));
+    const runId = await db.tx((trx) => createRun(trx, db.dialect, { orgId: org, spaceId, workflowId: wf, workflowVersion: 1, target: null, trigger: { type: 'manual' }, input: {}, startedBy: null, actor: 'system' }, now));
+    return { org, runId };
+  }
+
+  it('guards a run write by its rev: a write from a stale read throws LostRaceError and changes nothing', async () => {
+    const { runId } = await newRun();
+    const read = (await loadRun(db.k, runId))!;
+    const decided = decide(PHASES, read.state, { type: 'start' }, { now: now + 1, newId });
+    if (!decided.ok) throw new Error(decided.message);
+    expect(await db.tx((trx) => saveRunState(trx, read.row, read.state, decided.state, now + 1))).toBe(read.row.rev + 1);
+    // The same event decided again from the same (now stale) read: refused whole.
+    const again = decide(PHASES, read.state, { type: 'start' }, { now: now + 2, newId });
+    if (!again.ok) throw new Error(again.message);
+    const err = await db.tx((trx) => saveRunState(trx, read.row, read.state, again.state, now + 2)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LostRaceError);
+    const after = (await loadRun(db.k, runId))!;
+    expect(after.row).toMatchObject({ rev: read.row.rev + 1, status: 'active', updated_at: now + 1 });
+    const exec = { id: decided.state.phases[0]!.id };
+    expect(after.state.phases.map((p) => p.id)).toEqual([exec.id]);
+  });
+
+  it('guards a job by its fence: a worker whose lease expired cannot complete the job another worker took', async () => {
+    const { org, runId } = await newRun();
+    await db.tx((trx) => enqueueJobs(trx, [{ kind: 'timer', orgId: org, runId, dueAt: now - 10 }], now - 10));
+    const mine = async (owner: string, at: number) => (await claimJobs(db, owner, at, 1000, 100)).find((j) => j.run_id === runId && j.kind === 'timer');
+    const a = await mine('worker-a', now);
+    expect(a).toBeDefined();
+    expect(await mine('worker-b', now + 500)).toBeUndefined(); // a's lease still runs
+    const b = await mine('worker-b', now + 1001);
+    expect(b).toMatchObject({ id: a!.id, lease_owner: 'worker-b', fence: a!.fence + 1 });
+    const err = await db.tx((trx) => completeJob(trx, a!)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseLostError);
+    expect(await db.k.selectFrom('jobs').select('id').where('id', '=', a!.id).execute()).toHaveLength(1);
+    await db.tx((trx) => completeJob(trx, b!));
+    expect(await db.k.selectFrom('jobs').select('id').where('id', '=', a!.id).execute()).toHaveLength(0);
+  });
+
+  it('takes one counting decision per approver per gate execution; one that stopped counting blocks nothing', async () => {
+    const { org, runId } = await newRun();
+    const execId = newId();
+    await db.k.insertInto('phase_executions').values({ id: execId, run_id: runId, phase_id: 'g', phase_index: 0, type: 'approval', attempt: 1, status: 'waiting', input: null, output: null, error: null, waiting_for: 'approval', wake_at: null, skipped_by: null, skip_reason: null, started_at: now, ended_at: null }).execute();
+    const decideAs = (decision: 'approve' | 'deny', counts: number) =>
+      db.k.insertInto('gate_decisions').values({ id: newId(), org_id: org, run_id: runId, execution_id: execId, approver_key: 'user:ann', user_id: 'ann', email: null, decision, comment: null, target_version: 1, via: 'app', counts, created_at: now }).execute();
+    await decideAs('approve', 1);
+    const second = await decideAs('deny', 1).catch((e: unknown) => e);
+    expect(isUniqueViolation(second)).toBe(true);
+    await db.k.updateTable('gate_decisions').set({ counts: 0 }).where('execution_id', '=', execId).execute();
+    await decideAs('deny', 1);
+    const rows = await db.k.selectFrom('gate_decisions').select(['decision', 'counts']).where('execution_id', '=', execId).orderBy('id').execute();
+    expect(rows).toEqual([{ decision: 'approve', counts: 0 }, { decision: 'deny', counts: 1 }]);
   });
 });

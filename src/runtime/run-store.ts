@@ -137,7 +137,11 @@ export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunS
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${newRow.id}`);
   }
-  if (inserts.length) await trx.insertInto('phase_executions').values(inserts).execute();
+  if (inserts.length) {
+    // An attempt of a phase that another transition started already is a lost race too.
+    const r = await trx.insertInto('phase_executions').values(inserts).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows) !== inserts.length) throw new LostRaceError(`run ${row.id}: a phase attempt it starts exists`);
+  }
   return row.rev + 1;
 }
 
@@ -170,14 +174,18 @@ async function saveInOneStatement(
   ];
   if (inserts.length) {
     const values = inserts.map((e) => sql`(${sql.join(EXEC_COLUMNS.map((c) => e[c]))})`);
-    ctes.push(sql`ins AS (INSERT INTO phase_executions (${sql.join(EXEC_COLUMNS.map((c) => sql.id(c)))}) VALUES ${sql.join(values)} RETURNING 1)`);
+    // A conflict (an attempt another transition started, e.g. from the same stale read) is a
+    // lost race, reported as one below, not a unique violation.
+    ctes.push(sql`ins AS (INSERT INTO phase_executions (${sql.join(EXEC_COLUMNS.map((c) => sql.id(c)))}) VALUES ${sql.join(values)} ON CONFLICT DO NOTHING RETURNING 1)`);
   }
   const counts = [sql`(SELECT count(*) FROM r) AS r`, ...updates.map((_, i) => sql`(SELECT count(*) FROM ${sql.id(`e${i}`)}) AS ${sql.id(`e${i}`)}`)];
+  if (inserts.length) counts.push(sql`(SELECT count(*) FROM ins) AS ins`);
   const res = await sql<Record<string, number | string>>`WITH ${sql.join(ctes)} SELECT ${sql.join(counts)}`.execute(trx);
   const got = res.rows[0]!;
   if (Number(got.r) !== 1) throw new LostRaceError(`run ${row.id}`);
   updates.forEach(({ row: e }, i) => {
     if (Number(got[`e${i}`]) !== 1) throw new LostRaceError(`phase execution ${e.id}`);
   });
+  if (inserts.length && Number(got.ins) !== inserts.length) throw new LostRaceError(`run ${row.id}: a phase attempt it starts exists`);
   return row.rev + 1;
 }
