@@ -26,6 +26,12 @@ export interface Config {
    * started them, instead of queueing a job for each; 0 queues every phase as a job.
    */
   inlinePhasesMax: number;
+  /**
+   * How long a client may take to send a request's headers, and the whole request; past it
+   * the server answers 408 and closes the connection (a slow-loris client holds nothing).
+   */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Embedded worker in `serve`. */
   worker: boolean;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
@@ -60,6 +66,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     relaxedDurability: overrides.relaxedDurability ?? env.FLOWGATE_SQLITE_SYNC === 'normal',
     groupCommitMax: overrides.groupCommitMax ?? (env.FLOWGATE_GROUP_COMMIT_MAX ? Number(env.FLOWGATE_GROUP_COMMIT_MAX) : 64),
     inlinePhasesMax: overrides.inlinePhasesMax ?? (env.FLOWGATE_INLINE_PHASES ? Number(env.FLOWGATE_INLINE_PHASES) : 16),
+    headersTimeoutMs: overrides.headersTimeoutMs ?? (env.FLOWGATE_HEADERS_TIMEOUT_MS ? Number(env.FLOWGATE_HEADERS_TIMEOUT_MS) : 10_000),
+    requestTimeoutMs: overrides.requestTimeoutMs ?? (env.FLOWGATE_REQUEST_TIMEOUT_MS ? Number(env.FLOWGATE_REQUEST_TIMEOUT_MS) : 30_000),
     worker: overrides.worker ?? true,
     metricsToken: overrides.metricsToken ?? (env.FLOWGATE_METRICS_TOKEN || undefined),
     metricsPort: overrides.metricsPort ?? (env.FLOWGATE_METRICS_PORT ? Number(env.FLOWGATE_METRICS_PORT) : undefined),

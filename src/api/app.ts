@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { InvalidInputError } from '../core/errors.js';
 import { registerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
@@ -20,7 +21,12 @@ import { metricsRoutes } from './routes/metrics.js';
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
+  const { headersTimeoutMs, requestTimeoutMs } = ctx.config;
   const app = Fastify({
+    // Headers (and whole requests) that trickle in are cut off with a 408: Node checks the
+    // deadlines every connectionsCheckingInterval, so that follows the shorter deadline.
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeoutMs / 4)) },
+    requestTimeout: requestTimeoutMs,
     loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: BODY_LIMIT,
@@ -36,6 +42,14 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
     return json(req, body as string, done);
+  });
+  // Bodies are taken as sent: a compressed one would be read as garbage (or, decompressed,
+  // could be a bomb), so it is refused before it is read, by name.
+  app.addHook('onRequest', async (req) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding.trim().toLowerCase() !== 'identity') {
+      throw new InvalidInputError(`Content-Encoding ${JSON.stringify(encoding)} is not accepted; send the request body uncompressed.`, [{ path: 'content-encoding', message: 'must be absent or "identity"' }]);
+    }
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
