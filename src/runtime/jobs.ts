@@ -70,6 +70,36 @@ export async function claimJobs(db: Database, owner: string, now: number, leaseM
   return res.rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1));
 }
 
+/**
+ * Claims like claimJobs and, on PostgreSQL, also says when the next job becomes claimable
+ * (nextDueAt), for the worker's sleep, in the same statement: one round trip instead of two,
+ * which matters when several workers wake for every NOTIFY. The next-due times leave out
+ * the jobs just claimed.
+ */
+export async function claimJobsAndNextDue(db: Database, owner: string, now: number, leaseMs: number, limit: number): Promise<{ jobs: Job[]; nextDue?: number | null }> {
+  // SQLite: local calls, and nextDueAt only when the worker is about to sleep.
+  if (db.dialect !== 'postgres') return { jobs: await claimJobs(db, owner, now, leaseMs, limit) };
+  const res = await sql<{ jobs: Job[] | null; free: number | string | null; leased: number | string | null }>`
+    WITH c AS (
+      UPDATE jobs SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, fence = fence + 1, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM jobs
+        WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})
+        ORDER BY due_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *
+    )
+    SELECT (SELECT json_agg(c) FROM c) AS jobs,
+      (SELECT min(due_at) FROM jobs WHERE lease_until IS NULL AND id NOT IN (SELECT id FROM c)) AS free,
+      (SELECT min(lease_until) FROM jobs WHERE lease_until >= ${now} AND id NOT IN (SELECT id FROM c)) AS leased`.execute(db.k);
+  const row = res.rows[0];
+  const jobs = (row?.jobs ?? []).sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1));
+  const times = [row?.free, row?.leased].filter((t) => t != null).map(Number);
+  return { jobs, nextDue: times.length ? Math.min(...times) : null };
+}
+
 /** Deletes a finished job; throws LeaseLostError when its fence moved on (another worker has it). */
 export async function completeJob(trx: Transaction<DB>, job: Job): Promise<void> {
   const r = await trx.deleteFrom('jobs').where('id', '=', job.id).where('fence', '=', job.fence).executeTakeFirst();

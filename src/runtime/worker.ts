@@ -17,7 +17,7 @@ import type { PhaseContext, PhaseResult } from '../phases/types.js';
 import { PhaseError } from '../phases/types.js';
 import type { Database, Executor } from '../store/db.js';
 import { getTarget, type Target } from '../store/targets.js';
-import { claimJobs, completeJob, enqueueJobs, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
+import { claimJobsAndNextDue, completeJob, enqueueJobs, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
 import { mark, rewind } from '../store/before-commit.js';
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
@@ -111,9 +111,10 @@ export class Worker {
       this.woken = false;
       const free = this.concurrency - this.inFlight.size;
       let jobs: Job[] = [];
+      let nextDue: number | null | undefined;
       if (free > 0) {
         try {
-          jobs = await claimJobs(this.o.db, this.owner, this.o.now(), this.o.config.leaseMs, Math.min(free, this.batchSize));
+          ({ jobs, nextDue } = await claimJobsAndNextDue(this.o.db, this.owner, this.o.now(), this.o.config.leaseMs, Math.min(free, this.batchSize)));
         } catch (err) {
           this.o.logger.error({ err }, 'claiming jobs failed');
         }
@@ -128,7 +129,7 @@ export class Worker {
       }
       if (jobs.length > 0 && jobs.length === Math.min(free, this.batchSize)) continue;
       if (this.woken || !this.running) continue;
-      const delay = free > 0 ? await this.untilNextDue() : this.idleMs;
+      const delay = free <= 0 ? this.idleMs : nextDue !== undefined ? this.sleepFor(nextDue) : await this.untilNextDue();
       if (this.woken || !this.running) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -143,11 +144,14 @@ export class Worker {
   /** How long to sleep: until the next job falls due, at most idleMs (other processes add jobs too). */
   private async untilNextDue(): Promise<number> {
     try {
-      const due = await nextDueAt(this.o.db.k, this.o.now());
-      return due === null ? this.idleMs : Math.max(0, Math.min(this.idleMs, due - this.o.now()));
+      return this.sleepFor(await nextDueAt(this.o.db.k, this.o.now()));
     } catch {
       return this.idleMs;
     }
+  }
+
+  private sleepFor(due: number | null): number {
+    return due === null ? this.idleMs : Math.max(0, Math.min(this.idleMs, due - this.o.now()));
   }
 
   private async process(job: Job) {

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import fs from 'node:fs';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import type { DB } from './schema.js';
 import { makeTx, type Database } from './db.js';
 
@@ -10,7 +11,7 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(process.env.FLOWGATE_SQL_STATS ? { log: statementStats(process.env.FLOWGATE_SQL_STATS) } : {}) });
   const tx = makeTx(k);
   return {
     dialect: 'postgres',
@@ -19,6 +20,23 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
     tx,
     txAlone: tx,
     close: () => k.destroy(),
+  };
+}
+
+/**
+ * FLOWGATE_SQL_STATS=<file>: counts each statement (by its SQL text) and its total time, and
+ * writes them to `<file>.<pid>.json` at exit, most frequent first (SQLite writes the same
+ * from its statement cache).
+ */
+function statementStats(file: string) {
+  const counts = new Map<string, [number, number]>();
+  process.on('exit', () => fs.writeFileSync(`${file}.${process.pid}.json`, JSON.stringify([...counts].sort((a, b) => b[1][0] - a[1][0]), null, 1)));
+  return (event: LogEvent) => {
+    if (event.level !== 'query') return;
+    const c = counts.get(event.query.sql) ?? [0, 0];
+    c[0] += 1;
+    c[1] += event.queryDurationMillis;
+    counts.set(event.query.sql, c);
   };
 }
 
