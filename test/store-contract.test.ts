@@ -15,7 +15,7 @@ import { createRun } from '../src/runtime/runs.js';
 import { decide } from '../src/core/decide.js';
 import type { Phase } from '../src/definitions/index.js';
 import { loadRun, LostRaceError, saveRunState } from '../src/runtime/run-store.js';
-import { claimJobs, completeJob, enqueueJobs, LeaseLostError } from '../src/runtime/jobs.js';
+import { claimJobs, claimJobsAndNextDue, completeJob, enqueueJobs, LeaseLostError, nextDueAt } from '../src/runtime/jobs.js';
 
 describe.each(DIALECTS)('store contract (%s)', (dialect) => {
   let db: Database;
@@ -263,5 +263,27 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     await decideAs('deny', 1);
     const rows = await db.k.selectFrom('gate_decisions').select(['decision', 'counts']).where('execution_id', '=', execId).orderBy('id').execute();
     expect(rows).toEqual([{ decision: 'approve', counts: 0 }, { decision: 'deny', counts: 1 }]);
+  });
+  it('claims due jobs and says when the next unclaimed one falls due, leaving out what it claimed', async () => {
+    const own = await openDatabase({ db: await freshDbUrl(dialect) });
+    try {
+      await own.tx((trx) =>
+        enqueueJobs(trx, [
+          { kind: 'timer', orgId: null, runId: null, dueAt: now - 20 },
+          { kind: 'timer', orgId: null, runId: null, dueAt: now - 10 },
+          { kind: 'timer', orgId: null, runId: null, dueAt: now + 5000 },
+        ], now - 30),
+      );
+      // What the worker sleeps on: the answer's nextDue, or (SQLite) nextDueAt asked after.
+      const claim = async (owner: string, limit: number) => {
+        const r = await claimJobsAndNextDue(own, owner, now, 60_000, limit);
+        return { due: r.jobs.map((j) => j.due_at), next: r.nextDue !== undefined ? r.nextDue : await nextDueAt(own.k, now) };
+      };
+      expect(await claim('a', 1)).toEqual({ due: [now - 20], next: now - 10 });
+      expect(await claim('b', 5)).toEqual({ due: [now - 10], next: now + 5000 });
+      expect(await claim('c', 5)).toEqual({ due: [], next: now + 5000 });
+    } finally {
+      await own.close();
+    }
   });
 });
