@@ -64,7 +64,7 @@ export interface Me {
   spaces: { id: string; name: string; role: 'editor' | 'viewer' }[];
 }
 
-export type RunStatus = 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = 'triggered' | 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 export type PhaseStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface PhaseExecution {
