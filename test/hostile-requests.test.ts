@@ -1,12 +1,13 @@
 /**
  * Hostile requests over real HTTP (SQLite; nothing here reaches the store): absurd nesting,
  * a definition of 10,000 phases, a body over the limit, a gzip bomb, and a client that
- * trickles its headers. Each is answered fast with a clear error in the documented shape,
- * and the server goes on serving.
+ * trickles its headers; and, on both stores, the NUL character. Each is answered fast with
+ * a clear error in the documented shape, and the server goes on serving.
  */
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './helpers/databases.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 
 describe('hostile requests', { timeout: 30_000 }, () => {
@@ -90,5 +91,34 @@ describe('hostile requests', { timeout: 30_000 }, () => {
     expect(answer.ms).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 50);
     expect(answer.ms).toBeLessThan(HEADERS_TIMEOUT_MS + 2000);
     expect((await fetch(`${s.url}/api/health`)).status).toBe(200);
+  });
+});
+
+describe.each(DIALECTS)('the NUL character (%s)', (dialect) => {
+  let s: TestServer;
+  let w: World;
+  beforeAll(async () => {
+    s = await startTestServer(dialect);
+    w = await setupWorld(s);
+  });
+  afterAll(async () => s?.close());
+
+  it('is refused by name in an address or a body, on both stores, and nothing is stored', async () => {
+    // Found by fuzzing: PostgreSQL cannot store it, and GET /api/spaces/%00 was a 500 there.
+    for (const path of ['/api/spaces/%00', `/api/runs?spaceId=${w.spaceId}%00`, '/api/content/a%00b']) {
+      const res = await s.call('GET', path, { token: w.owner.token });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_input', details: [{ path: 'url', message: 'contains the NUL character' }] });
+    }
+    const res = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, raw: '{"title":"Launch\\u0000post","tags":["ok"]}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_input', details: [{ path: 'title', message: 'contains the NUL character' }] });
+    const key = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, raw: '{"title":"Fine","x\\u0000":1}', headers: { 'content-type': 'application/json' } });
+    expect(key.status).toBe(400);
+    // A backslash followed by "u0000" as text is not a NUL character.
+    const literal = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: 'Escaped \\u0000 text' } });
+    expect(literal.status, JSON.stringify(literal.body)).toBe(201);
+    const items = await s.call('GET', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token });
+    expect(items.body.items.map((i: { title: string }) => i.title)).toEqual(['Escaped \\u0000 text']);
   });
 });

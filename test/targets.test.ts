@@ -155,6 +155,9 @@ describe.each(DIALECTS)('targets: content items, tasks, comments (%s)', (dialect
     expect(paths(await s.call('PATCH', `/api/tasks/${t.id}`, { token: w.owner.token, body: { status: 'Scheduled' } }))).toEqual(['status']);
 
     const space = await s.call('POST', '/api/spaces', { token: w.owner.token, body: { name: 'Blog' } });
+    // An empty PATCH (found by fuzzing: it was a 500) changes nothing and answers the space.
+    const empty = await s.call('PATCH', `/api/spaces/${space.body.id}`, { token: w.owner.token, body: {} });
+    expect(empty).toMatchObject({ status: 200, body: { id: space.body.id, name: 'Blog' } });
     const statuses = await s.call('PATCH', `/api/spaces/${space.body.id}`, { token: w.owner.token, body: { statuses: ['Draft', 'Scheduled', 'Live'] } });
     expect(statuses.status).toBe(200);
     const post = await s.call('POST', `/api/spaces/${space.body.id}/content`, { token: w.owner.token, body: { title: 'Post' } });

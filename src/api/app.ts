@@ -20,6 +20,25 @@ import { metricsRoutes } from './routes/metrics.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** The dotted path of a string (or key) in `value` holding a NUL character, or null; walks without recursing. */
+function findNul(value: unknown, root: string): string | null {
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return path;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    for (const [k, child] of Object.entries(v)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\0')) return at;
+      stack.push([child, at]);
+    }
+  }
+  return null;
+}
+
 export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
   const { headersTimeoutMs, requestTimeoutMs } = ctx.config;
   const app = Fastify({
@@ -41,11 +60,24 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    // No stored text may hold a NUL character (PostgreSQL refuses it): a string with one is
+    // refused here, by name, instead of failing in the database.
+    if (typeof body === 'string' && (body.includes('\\u0000') || body.includes('\0'))) {
+      return json(req, body, (err, value) => {
+        if (err) return done(err, undefined);
+        const nul = findNul(value, '');
+        if (nul !== null) return done(new InvalidInputError('Text in the request may not contain the NUL character (\\u0000).', [{ path: nul, message: 'contains the NUL character' }]), undefined);
+        done(null, value);
+      });
+    }
     return json(req, body as string, done);
   });
   // Bodies are taken as sent: a compressed one would be read as garbage (or, decompressed,
   // could be a bomb), so it is refused before it is read, by name.
   app.addHook('onRequest', async (req) => {
+    if (/%00|\0/.test(req.url)) {
+      throw new InvalidInputError('The address may not contain the NUL character (%00).', [{ path: 'url', message: 'contains the NUL character' }]);
+    }
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.trim().toLowerCase() !== 'identity') {
       throw new InvalidInputError(`Content-Encoding ${JSON.stringify(encoding)} is not accepted; send the request body uncompressed.`, [{ path: 'content-encoding', message: 'must be absent or "identity"' }]);

@@ -105,14 +105,14 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
     requireOrgAdmin(auth);
     const { space } = await spaceAccess(ctx.db.k, auth, req.params.spaceId, 'write');
     const now = ctx.now();
-    await ctx.db.tx(async (trx) => {
-      await trx
-        .updateTable('spaces')
-        .set({ ...(req.body.name ? { name: req.body.name } : {}), ...(req.body.statuses ? { statuses: JSON.stringify(req.body.statuses) } : {}) })
-        .where('id', '=', space.id)
-        .execute();
-      await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.updated', subject: `space:${space.id}`, data: req.body, at: now });
-    });
+    const set = { ...(req.body.name ? { name: req.body.name } : {}), ...(req.body.statuses ? { statuses: JSON.stringify(req.body.statuses) } : {}) };
+    // An empty PATCH changes nothing and records nothing; it answers the space as it is.
+    if (Object.keys(set).length) {
+      await ctx.db.tx(async (trx) => {
+        await trx.updateTable('spaces').set(set).where('id', '=', space.id).execute();
+        await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.updated', subject: `space:${space.id}`, data: req.body, at: now });
+      });
+    }
     const s = await ctx.db.k.selectFrom('spaces').selectAll().where('id', '=', space.id).executeTakeFirstOrThrow();
     return spaceOut(s);
   });
