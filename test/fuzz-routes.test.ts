@@ -1,15 +1,15 @@
 /**
  * Every route of /api/openapi.json, fuzzed with fast-check (seeded; the seed and the failing
  * request are printed on failure, and FLOWGATE_FUZZ_SEED replays a run): random path ids
- * (real ones too), query strings and bodies (JSON values of any shape, and text that is not
- * JSON). Never a 500, never a hang, and every refusal in the documented error shape. A
+ * (real ones too), query strings, headers and bodies (JSON values of any shape, and text that
+ * is not JSON), as the owner, a space viewer, no one and with a made-up token. Never a 500, never a hang, and every refusal in the documented error shape. A
  * route added later is fuzzed without editing this file. Both stores: the store is where a
  * stray value becomes a server error.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';
-import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 
 /** Routes left out, and why. */
 const SKIP = new Set([
@@ -30,10 +30,12 @@ describe.each(DIALECTS)('fuzzing every route (%s)', { timeout: 240_000 }, (diale
   let s: TestServer;
   let w: World;
   let routes: Route[];
+  let viewer: { id: string; token: string };
 
   beforeAll(async () => {
     s = await startTestServer(dialect);
     w = await setupWorld(s);
+    viewer = await addUser(s, w.owner.token, { email: 'vic@acme.example', spaceId: w.spaceId, spaceRole: 'viewer' });
     const doc = (await s.call('GET', '/api/openapi.json')).body;
     routes = Object.entries<Record<string, { parameters?: Route['params']; requestBody?: unknown }>>(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, params: op.parameters ?? [], body: op.requestBody !== undefined })),
@@ -63,12 +65,14 @@ describe.each(DIALECTS)('fuzzing every route (%s)', { timeout: 240_000 }, (diale
           fc.tuple(...queryParams.map(() => fc.option(text, { nil: undefined }))),
           fc.tuple(...headerParams.map(() => fc.option(fc.stringMatching(/^[ -~]{0,40}$/), { nil: undefined }))),
           fc.option(body, { nil: undefined }),
-          async (pathValues, queryValues, headerValues, rawBody) => {
+          fc.constantFrom<'owner' | 'viewer' | 'none' | 'garbage'>('owner', 'owner', 'viewer', 'none', 'garbage'),
+          async (pathValues, queryValues, headerValues, rawBody, who) => {
             let url = route.path;
             pathParams.forEach((p, i) => (url = url.replace(`{${p.name}}`, encodeURIComponent(pathValues[i]!))));
             const q = new URLSearchParams();
             queryParams.forEach((p, i) => queryValues[i] !== undefined && q.set(p.name, queryValues[i]!));
-            const headers: Record<string, string> = { authorization: `Bearer ${w.owner.token}` };
+            const token = who === 'owner' ? w.owner.token : who === 'viewer' ? viewer.token : who === 'garbage' ? 'fgs_not-a-token' : null;
+            const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
             headerParams.forEach((p, i) => headerValues[i] !== undefined && (headers[p.name] = headerValues[i]!));
             const withBody = route.body && rawBody !== undefined && route.method !== 'GET';
             if (withBody) headers['content-type'] = 'application/json';
