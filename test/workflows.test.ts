@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../src/api/secrets.js';
 import { DIALECTS } from './helpers/databases.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { filledTemplate, peopleToFill } from '../src/definitions/fixtures/examples.js';
 
 const FIXTURES = fileURLToPath(new URL('../src/definitions/fixtures/', import.meta.url));
 
@@ -98,19 +99,12 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     const members = Object.values(ids).slice(0, 3);
     expect(members.length).toBe(3);
     for (const t of items) {
-      const people = t.fill.filter((f) => /(members|emails|\.to)$/.test(f.path));
-      if (people.length) {
+      if (peopleToFill(t).length) {
         const refused = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: editor.token, body: t.definition });
         expect(refused.status, t.id).toBe(400);
         expect(paths(refused).length, t.id).toBeGreaterThan(0);
       }
-      const def = structuredClone(t.definition);
-      for (const f of people) {
-        const keys = f.path.split('.');
-        let at: any = def;
-        for (const k of keys.slice(0, -1)) at = at[k];
-        at[keys[keys.length - 1]!] = keys[keys.length - 1] === 'members' ? members : ['client@brand.example'];
-      }
+      const def = filledTemplate(t, members) as { phases: unknown[] };
       // Saved disabled: their triggers must not fire on the other tests' items in this space.
       const saved = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, { token: editor.token, body: { ...def, name: `${t.name} (from the gallery)`, enabled: false } });
       expect(saved.status, `${t.id}: ${JSON.stringify(saved.body)}`).toBe(201);

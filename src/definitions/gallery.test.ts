@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { membersCtx } from './fixtures/examples.js';
-import { GALLERY, type GalleryTemplate } from './gallery.js';
+import { filledTemplate, membersCtx, peopleToFill } from './fixtures/examples.js';
+import { GALLERY } from './gallery.js';
 import { validateDefinition } from './validate.js';
-
-/** The template with every people field it lists filled as a user would. */
-function filled(tpl: GalleryTemplate): unknown {
-  const def = structuredClone(tpl.definition) as unknown as Record<string, unknown>;
-  for (const { path } of tpl.fill) {
-    const keys = path.split('.');
-    let at: any = def;
-    for (const k of keys.slice(0, -1)) at = at[k];
-    const last = keys[keys.length - 1]!;
-    if (Array.isArray(at[last])) at[last] = last === 'members' ? ['user_ann', 'user_bob', 'user_cy'] : ['client@brand.example'];
-  }
-  return def;
-}
 
 describe('template gallery', () => {
   it('holds at least twelve templates with distinct ids, names and descriptions', () => {
@@ -32,14 +19,14 @@ describe('template gallery', () => {
 
   it('each template is a valid workflow once its people are filled in', () => {
     for (const t of GALLERY) {
-      const r = validateDefinition(filled(t), membersCtx);
+      const r = validateDefinition(filledTemplate(t, ['user_ann', 'user_bob', 'user_cy']), membersCtx);
       expect(r.ok ? [] : r.problems, t.id).toEqual([]);
     }
   });
 
   it('names no one: each template with people to fill is refused at exactly those fields until they are filled', () => {
     for (const t of GALLERY) {
-      const people = t.fill.filter((f) => /(members|emails|\.to)$/.test(f.path));
+      const people = peopleToFill(t);
       const r = validateDefinition(t.definition, membersCtx);
       if (people.length === 0) {
         expect(r.ok, t.id).toBe(true);

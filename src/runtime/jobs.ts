@@ -54,10 +54,10 @@ export async function enqueueJobs(trx: Executor, jobs: NewJob[], now: number): P
     .execute();
 }
 
-/** Claims up to `limit` due jobs, oldest due first, skipping rows other workers hold. */
-export async function claimJobs(db: Database, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+/** The claim: leases up to `limit` due jobs, oldest due first, skipping rows other workers hold. */
+function claimStatement(db: Database, owner: string, now: number, leaseMs: number, limit: number) {
   const lockClause = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const res = await sql<Job>`
+  return sql`
     UPDATE jobs SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, fence = fence + 1, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM jobs
@@ -66,8 +66,21 @@ export async function claimJobs(db: Database, owner: string, now: number, leaseM
       LIMIT ${limit}
       ${lockClause}
     )
-    RETURNING *`.execute(db.k);
-  return res.rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1));
+    RETURNING *`;
+}
+
+const byDue = (a: Job, b: Job) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1);
+
+/** The earlier of a next due time and a next lease end, as the queries return them. */
+function earliest(...times: Array<number | string | null | undefined>): number | null {
+  const known = times.filter((t) => t != null).map(Number);
+  return known.length ? Math.min(...known) : null;
+}
+
+/** Claims up to `limit` due jobs, oldest due first, skipping rows other workers hold. */
+export async function claimJobs(db: Database, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> {
+  const res = await sql<Job>`${claimStatement(db, owner, now, leaseMs, limit)}`.execute(db.k);
+  return res.rows.sort(byDue);
 }
 
 /**
@@ -77,27 +90,15 @@ export async function claimJobs(db: Database, owner: string, now: number, leaseM
  * the jobs just claimed.
  */
 export async function claimJobsAndNextDue(db: Database, owner: string, now: number, leaseMs: number, limit: number): Promise<{ jobs: Job[]; nextDue?: number | null }> {
-  // SQLite: local calls, and nextDueAt only when the worker is about to sleep.
+  // SQLite (no writes inside WITH): local calls, and nextDueAt only when the worker is about to sleep.
   if (db.dialect !== 'postgres') return { jobs: await claimJobs(db, owner, now, leaseMs, limit) };
   const res = await sql<{ jobs: Job[] | null; free: number | string | null; leased: number | string | null }>`
-    WITH c AS (
-      UPDATE jobs SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, fence = fence + 1, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM jobs
-        WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})
-        ORDER BY due_at, id
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING *
-    )
+    WITH c AS (${claimStatement(db, owner, now, leaseMs, limit)})
     SELECT (SELECT json_agg(c) FROM c) AS jobs,
       (SELECT min(due_at) FROM jobs WHERE lease_until IS NULL AND id NOT IN (SELECT id FROM c)) AS free,
       (SELECT min(lease_until) FROM jobs WHERE lease_until >= ${now} AND id NOT IN (SELECT id FROM c)) AS leased`.execute(db.k);
   const row = res.rows[0];
-  const jobs = (row?.jobs ?? []).sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1));
-  const times = [row?.free, row?.leased].filter((t) => t != null).map(Number);
-  return { jobs, nextDue: times.length ? Math.min(...times) : null };
+  return { jobs: (row?.jobs ?? []).sort(byDue), nextDue: earliest(row?.free, row?.leased) };
 }
 
 /** Deletes a finished job; throws LeaseLostError when its fence moved on (another worker has it). */
@@ -128,6 +129,5 @@ export async function nextDueAt(db: Executor, now: number): Promise<number | nul
     SELECT (SELECT min(due_at) FROM jobs WHERE lease_until IS NULL) AS free,
            (SELECT min(lease_until) FROM jobs WHERE lease_until >= ${now}) AS leased`.execute(db);
   const row = r.rows[0];
-  const times = [row?.free, row?.leased].filter((t) => t != null).map(Number);
-  return times.length ? Math.min(...times) : null;
+  return earliest(row?.free, row?.leased);
 }
