@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
       expect(await metric(s, 'flowgate_jobs_claimed_total', 'kind="phase.execute"')).toBe(3);
     });
 
-    it('a phase that throws inline is rolled back alone and retried as a job; the phase before it stays committed', async () => {
+    it('a phase that throws inline rolls its job back, which runs again with its phases queued: the phase before it commits, the failing one is retried as a job', async () => {
       s = await startTestServer(dialect);
       const db = s.db.k;
       // The database refuses comment "two" while inline_boom has a row.

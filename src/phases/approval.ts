@@ -71,6 +71,8 @@ export async function addApprovers(trx: Transaction<DB>, a: AddApprovers): Promi
 
 export const approvalPhase: PhaseHandler<ApprovalPhase> = {
   mode: 'tx',
+  // Its approvers (gate_approvers) reference the execution.
+  refersToExecution: true,
   async execute({ spec, run, exec, trx, now, config, target, db }) {
     const added = await addApprovers(trx, {
       run,

@@ -8,7 +8,7 @@
 import { DEFAULTS, renderTemplate, type NotifyPhase, type Phase } from '../definitions/index.js';
 import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { newId } from '../store/ids.js';
-import { spaceMemberIds } from '../store/workflows.js';
+import { spaceRoster } from '../store/workflows.js';
 import type { Executor } from '../store/db.js';
 import { failed, type PhaseHandler } from './types.js';
 
@@ -26,14 +26,16 @@ export async function resolveRecipients(
 ): Promise<Recipients> {
   const userIds = new Set<string>();
   const emails = new Set<string>();
+  // One read of the space's people serves both the `space_admins` role and the membership check.
+  let roster: Promise<{ members: Set<string>; editors: Set<string> }> | null = null;
+  const people = () => (roster ??= spaceRoster(db, ctx.spaceId));
   for (const entry of entries) {
     if (entry === 'assignees') {
       const t = ctx.target;
       const list = Array.isArray(t?.assignees) ? (t.assignees as string[]) : typeof t?.assignee === 'string' ? [t.assignee] : [];
       list.forEach((u) => userIds.add(u));
     } else if (entry === 'space_admins') {
-      const rows = await db.selectFrom('space_members').select('user_id').where('space_id', '=', ctx.spaceId).where('role', '=', 'editor').execute();
-      rows.forEach((r) => userIds.add(r.user_id));
+      (await people()).editors.forEach((u) => userIds.add(u));
     } else if (entry === 'approvers') {
       for (const p of ctx.phases) {
         if (p.type !== 'approval') continue;
@@ -45,7 +47,7 @@ export async function resolveRecipients(
   }
   // Only members of the run's space (and the org's owners and admins) receive anything: a
   // stale user id or a removed member drops out.
-  const members = userIds.size ? await spaceMemberIds(db, ctx.spaceId) : new Set<string>();
+  const members = userIds.size ? (await people()).members : new Set<string>();
   return { userIds: [...userIds].filter((u) => members.has(u)).sort(), emails: [...emails].sort() };
 }
 

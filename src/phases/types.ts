@@ -44,7 +44,15 @@ export interface TxPhaseContext<P extends Phase = Phase> extends PhaseContext<P>
 }
 
 export type PhaseHandler<P extends Phase = Phase> =
-  | { mode: 'tx'; execute(ctx: TxPhaseContext<P>): Promise<PhaseResult> }
+  | {
+      mode: 'tx';
+      /**
+       * Its writes refer to its execution's row (foreign keys): an inline chain writes the
+       * run's state before running it (see the worker's continueInline).
+       */
+      refersToExecution?: boolean;
+      execute(ctx: TxPhaseContext<P>): Promise<PhaseResult>;
+    }
   | { mode: 'io'; execute(ctx: PhaseContext<P>): Promise<PhaseResult> };
 
 /** A phase's own failure with a stable code (SPEC.md section 8); becomes a `failed` result. */

@@ -31,6 +31,10 @@ export interface Applied {
   inline: string | null;
   /** When the transition was stamped (the run's new updated_at when it applied). */
   at: number;
+  /** The state the event was applied to. */
+  prev: RunState;
+  /** True when the new state is not written yet (ApplyOptions.defer): saveDeferred writes it. */
+  deferred: boolean;
 }
 
 const versionCache = new Map<string, Phase[]>();
@@ -78,6 +82,12 @@ export interface ApplyOptions {
    * transaction; then no job is queued for it and `Applied.inline` names it.
    */
   inline?: (phaseType: string) => boolean;
+  /**
+   * Leaves the run's row and executions unwritten: the caller applies more events to the
+   * state in memory and writes the last one with `saveDeferred`, once. Everything else the
+   * transition does (jobs, slots, links, audit) is written as usual.
+   */
+  defer?: boolean;
 }
 
 /** Locks the run's row (PostgreSQL) and reads it with its phase executions, in `trx`. */
@@ -103,7 +113,7 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   if (!decision.ok) {
     // An admitted run whose held-back event no longer applies gives its slot back.
     if (opts.resumeJobId && (await releaseSlot(trx, row.org_id, runId))) await requestAdmission(trx, row.org_id, now);
-    return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now };
+    return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now, prev: state, deferred: false };
   }
 
   // Flow control: a run that would become active without a free slot is parked instead.
@@ -114,10 +124,22 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     const got = await takeSlot(trx, row.org_id, runId, { queued: held && !opts.resumeJobId, admitted: !!opts.resumeJobId });
     if (!got && held) {
       await park(trx, row, event, now);
-      return { event: event.type, decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' }, row, state, aborts: [], wake: false, parked: true, inline: null, at: now };
+      return {
+        event: event.type,
+        decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' },
+        row,
+        state,
+        aborts: [],
+        wake: false,
+        parked: true,
+        inline: null,
+        at: now,
+        prev: state,
+        deferred: false,
+      };
     }
   }
-  const rev = await saveRunState(trx, row, state, decision.state, now);
+  const rev = opts.defer ? row.rev : await saveRunState(trx, row, state, decision.state, now);
   const jobs: NewJob[] = [];
   const aborts: string[] = [];
   const executes = decision.commands.filter((c) => c.type === 'execute');
@@ -166,5 +188,26 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     db.dialect,
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
-  return { event: event.type, decision, row: { ...row, rev }, state: decision.state, aborts, wake: admits || jobs.some((j) => j.dueAt <= now), parked: false, inline, at: now };
+  return {
+    event: event.type,
+    decision,
+    row: { ...row, rev },
+    state: decision.state,
+    aborts,
+    wake: admits || jobs.some((j) => j.dueAt <= now),
+    parked: false,
+    inline,
+    at: now,
+    prev: state,
+    deferred: Boolean(opts.defer),
+  };
+}
+
+/**
+ * Writes the state of `last`, the newest of deferred transitions of one run applied one after
+ * another to the state in memory, over what `first` (the oldest) read: one guarded write of
+ * the row and one of its executions for the whole sequence. Returns the new rev.
+ */
+export async function saveDeferred(trx: Transaction<DB>, first: Applied, last: Applied): Promise<number> {
+  return saveRunState(trx, first.row, first.prev, last.state, last.at);
 }

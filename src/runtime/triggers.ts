@@ -85,8 +85,20 @@ export async function fireEvent(trx: Transaction<DB>, e: FiredEvent): Promise<st
   return created;
 }
 
+// A run's workflow never changes, so it is remembered (the worker tells it as it runs phases).
+const workflowOfRunCache = new Map<string, string>();
+
+/** Records the workflow of a run this process has read, so its target changes need not read it again. */
+export function rememberRunWorkflow(runId: string, workflowId: string): void {
+  if (workflowOfRunCache.size >= 10_000) workflowOfRunCache.delete(workflowOfRunCache.keys().next().value!);
+  workflowOfRunCache.set(runId, workflowId);
+}
+
 async function workflowOfRun(trx: Transaction<DB>, runId: string): Promise<string | null> {
+  const known = workflowOfRunCache.get(runId);
+  if (known) return known;
   const r = await trx.selectFrom('runs').select('workflow_id').where('id', '=', runId).executeTakeFirst();
+  if (r) rememberRunWorkflow(runId, r.workflow_id);
   return r?.workflow_id ?? null;
 }
 

@@ -6,7 +6,7 @@
  * (same process), or a NOTIFY (PostgreSQL, other processes).
  */
 import crypto from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RunEvent } from '../core/decide.js';
@@ -18,10 +18,10 @@ import { PhaseError } from '../phases/types.js';
 import type { Database, Executor } from '../store/db.js';
 import { getTarget, type Target } from '../store/targets.js';
 import { claimJobsAndNextDue, completeJob, enqueueJobs, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
-import { mark, rewind } from '../store/before-commit.js';
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
-import { applyEvent, lockAndLoadRun, rowAfter, versionPhases, type Applied } from './transition.js';
+import { applyEvent, lockAndLoadRun, rowAfter, saveDeferred, versionPhases, type Applied } from './transition.js';
+import { rememberRunWorkflow } from './triggers.js';
 import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
 import { runBulkJob } from './bulk.js';
@@ -214,16 +214,35 @@ export class Worker {
   /** Applies an event and completes the job in one transaction; a refused (stale) event just completes it. */
   private async transition(job: Job, event: RunEvent, opts: { resumeJobId?: string } = {}) {
     const timings: PhaseTimer[] = [];
-    const chain = await this.commit(async (trx) => {
-      timings.length = 0;
-      // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
-      await completeJob(trx, job);
-      if (!job.run_id) return [];
-      const applied = await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), { ...opts, inline: this.inlinable });
-      return this.continueInline(trx, applied, timings);
-    });
+    const chain = await this.withInline((inline) =>
+      this.commit(async (trx) => {
+        timings.length = 0;
+        // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
+        await completeJob(trx, job);
+        if (!job.run_id) return [];
+        const applied = await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), { ...opts, inline: inline.allowed, defer: true });
+        return this.continueInline(trx, applied, timings, inline);
+      }),
+    );
     for (const a of chain) this.afterCommit(a);
     for (const t of timings) t.committed();
+  }
+
+  /**
+   * Runs a job's transaction that may run phases inline; if one of those phases threw (its
+   * handler or its transition), the whole transaction was rolled back and is run once more
+   * without running phases inline, so the phase is queued as a job and gets the job's
+   * retries and backoff. Under group commit the committer already runs a failed unit again
+   * alone; the flag makes that second run the one without inline phases.
+   */
+  private async withInline<T>(fn: (inline: InlinePolicy) => Promise<T>): Promise<T> {
+    const inline = new InlinePolicy(this.inlinable);
+    try {
+      return await fn(inline);
+    } catch (err) {
+      if (!(err instanceof InlinePhaseError)) throw err;
+      return fn(inline);
+    }
   }
 
   /** A `tx` phase that a transition starts runs in the same transaction, up to inlinePhasesMax a job. */
@@ -232,13 +251,23 @@ export class Worker {
   /**
    * Runs the `tx` phases that `first` started, one after another, in `trx`: each phase's
    * handler, then its result through applyEvent, exactly as a phase.execute job would, but
-   * without queueing, claiming and completing that job or reading the run again. Each runs in
-   * a savepoint: a phase whose handler or transition throws is rolled back alone and queued
-   * as a job instead, so what came before it still commits and the job's retries and backoff
-   * apply to it as usual. Returns every transition applied, `first` included.
+   * without queueing, claiming and completing that job or reading the run again. The run's
+   * state stays in memory from one transition to the next and is written once at the end
+   * (saveDeferred): one guarded write of the run and its executions for the whole chain,
+   * and before a phase whose writes refer to its execution's row (an approval's approvers).
+   * A phase that throws rolls the whole transaction back (InlinePhaseError; see withInline).
+   * Returns every transition applied, `first` included.
    */
-  private async continueInline(trx: Transaction<DB>, first: Applied | null, timings: PhaseTimer[]): Promise<Applied[]> {
+  private async continueInline(trx: Transaction<DB>, first: Applied | null, timings: PhaseTimer[], inline: InlinePolicy): Promise<Applied[]> {
     const chain: Applied[] = first ? [first] : [];
+    const unsaved: Applied[] = first?.decision.ok && first.deferred ? [first] : [];
+    const save = async () => {
+      if (!unsaved.length) return;
+      const rev = await saveDeferred(trx, unsaved[0]!, unsaved[unsaved.length - 1]!);
+      for (const a of unsaved) a.row = { ...a.row, rev };
+      unsaved.length = 0;
+    };
+    const targets = new TargetReads();
     let cur = first;
     for (let n = 0; cur?.decision.ok && cur.inline; n++) {
       const executionId = cur.inline;
@@ -249,30 +278,33 @@ export class Worker {
         await enqueueJobs(trx, [{ kind: 'phase.execute', orgId: row.org_id, runId: row.id, executionId, dueAt: row.updated_at }], row.updated_at);
         break;
       }
-      const name = sql.id(`inline_${n}`);
-      await sql`SAVEPOINT ${name}`.execute(trx);
-      const deferred = mark(trx);
+      const handler = handlerFor(exec.type);
+      if (handler.mode !== 'tx') throw new Error(`phase type ${exec.type} does not run in a transaction`);
       const timing = phaseTiming(this.o.metrics, exec.type);
+      let next: Applied | null;
       try {
-        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal);
+        if (handler.refersToExecution) {
+          await save();
+          row.rev = cur.row.rev;
+        }
+        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal, targets);
         if (!ctx) throw new Error(`execution ${executionId} is not running`);
-        const handler = handlerFor(exec.type);
-        if (handler.mode !== 'tx') throw new Error(`phase type ${exec.type} does not run in a transaction`);
         const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
-        const next = await applyEvent(trx, this.o.db, row.id, resultEvent(executionId, result), this.o.now(), { loaded: { row, state }, inline: this.inlinable });
-        await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
-        timings.push(timing);
-        if (next) chain.push(next);
-        cur = next;
+        if (!TARGET_UNCHANGED.has(exec.type)) targets.forget();
+        next = await applyEvent(trx, this.o.db, row.id, resultEvent(executionId, result), this.o.now(), { loaded: { row, state }, inline: inline.allowed, defer: true });
       } catch (err) {
-        await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(trx);
-        await sql`RELEASE SAVEPOINT ${name}`.execute(trx);
-        rewind(trx, deferred);
-        this.o.logger.warn({ err, run: row.id, execution: executionId }, 'running a phase inline failed; queueing it as a job');
-        await enqueueJobs(trx, [{ kind: 'phase.execute', orgId: row.org_id, runId: row.id, executionId, dueAt: row.updated_at }], row.updated_at);
-        break;
+        this.o.logger.warn({ err, run: row.id, execution: executionId }, 'running a phase inline failed; running the job again with the phase queued');
+        inline.off();
+        throw new InlinePhaseError(err);
       }
+      timings.push(timing);
+      if (next) {
+        chain.push(next);
+        if (next.decision.ok && next.deferred) unsaved.push(next);
+      }
+      cur = next;
     }
+    await save();
     return chain;
   }
 
@@ -304,7 +336,7 @@ export class Worker {
     if (applied.wake) this.o.notifier.jobsDue();
   }
 
-  private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
+  private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal, targets = new TargetReads()): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
     const exec = state.phases.find((p) => p.id === executionId);
     if (!exec || exec.status !== 'running') return null;
     const phases = await versionPhases(q, row.workflow_id, row.workflow_version);
@@ -312,7 +344,7 @@ export class Worker {
     let target: Target | null = null;
     let targetDeleted = false;
     if (row.target_type && row.target_id) {
-      const t = await getTarget(q, row.org_id, row.target_type, row.target_id, { includeDeleted: true });
+      const t = await targets.get(q, row.org_id, row.target_type, row.target_id);
       targetDeleted = !t || Boolean((t as { deletedAt?: unknown }).deletedAt);
       target = targetDeleted ? null : t;
     }
@@ -324,6 +356,7 @@ export class Worker {
       input: JSON.parse(row.input),
       run: { id: row.id, workflowId: row.workflow_id, startedBy: row.started_by, createdAt: new Date(row.created_at).toISOString() },
     };
+    rememberRunWorkflow(row.id, row.workflow_id);
     return { spec, phases, run: row, exec, target, targetDeleted, scope, now: this.o.now(), signal, db: this.o.db, config: this.o.config };
   }
 
@@ -337,24 +370,26 @@ export class Worker {
     try {
       if (handler.mode === 'tx') {
         const timings: PhaseTimer[] = [];
-        const applied = await this.commit(async (trx) => {
-          // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
-          // commits between this read and the transition lets the handler's writes (a comment,
-          // a mutation) commit for a phase that is no longer running.
-          const loaded = await lockAndLoadRun(trx, this.o.db, job.run_id!);
-          const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
-          if (!ctx) {
+        const applied = await this.withInline((inline) =>
+          this.commit(async (trx) => {
+            timings.length = 0;
+            // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
+            // commits between this read and the transition lets the handler's writes (a comment,
+            // a mutation) commit for a phase that is no longer running.
+            const loaded = await lockAndLoadRun(trx, this.o.db, job.run_id!);
+            const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
+            if (!ctx) {
+              await completeJob(trx, job);
+              return [];
+            }
+            const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
+            // The handler's writes never touch the run's own row, so the run read above (under its
+            // lock) is still current; saveRunState's rev guard would catch it otherwise.
+            const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded, inline: inline.allowed, defer: true });
             await completeJob(trx, job);
-            return [];
-          }
-          const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
-          // The handler's writes never touch the run's own row, so the run read above (under its
-          // lock) is still current; saveRunState's rev guard would catch it otherwise.
-          const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded, inline: this.inlinable });
-          await completeJob(trx, job);
-          timings.length = 0;
-          return this.continueInline(trx, a, timings);
-        });
+            return this.continueInline(trx, a, timings, inline);
+          }),
+        );
         for (const a of applied) this.afterCommit(a);
         timing.committed();
         for (const t of timings) t.committed();
@@ -409,6 +444,41 @@ async function safeExecute(fn: () => Promise<PhaseResult>): Promise<PhaseResult>
     if (err instanceof PhaseError) return { kind: 'failed', code: err.code, message: err.message };
     if (err instanceof FlowgateError) return { kind: 'failed', code: 'internal', message: err.message };
     throw err;
+  }
+}
+
+/** Phase types whose handlers never change their run's target: a target read before them is still current after. */
+const TARGET_UNCHANGED = new Set(['notify', 'comment', 'condition', 'wait', 'share_email', 'approval']);
+
+/** The run's target as read once for the phases of one inline chain (until a phase may have changed it). */
+class TargetReads {
+  private hit: { key: string; value: Target | null } | null = null;
+
+  async get(q: Executor, orgId: string, type: Target['type'], id: string): Promise<Target | null> {
+    const key = `${type}:${id}`;
+    if (this.hit?.key !== key) this.hit = { key, value: await getTarget(q, orgId, type, id, { includeDeleted: true }) };
+    return this.hit.value;
+  }
+
+  forget() {
+    this.hit = null;
+  }
+}
+
+/** Whether the phases a job's transitions start run inline; turned off for the job's second try. */
+class InlinePolicy {
+  private on = true;
+  constructor(private readonly inlinable: (phaseType: string) => boolean) {}
+  readonly allowed = (phaseType: string) => this.on && this.inlinable(phaseType);
+  off() {
+    this.on = false;
+  }
+}
+
+/** A phase run inline threw: the job's transaction is rolled back and run again without inline phases. */
+class InlinePhaseError extends Error {
+  constructor(cause: unknown) {
+    super(`running a phase inline failed: ${(cause as Error)?.message ?? cause}`, { cause });
   }
 }
 

@@ -6,6 +6,7 @@
  * produce one new version and one refusal.
  */
 import type { Trigger, Phase } from '../definitions/schema.js';
+import { sql } from 'kysely';
 import type { Executor } from './db.js';
 
 /** What a version row's `definition` column holds (JSON). */
@@ -118,21 +119,33 @@ export async function listWorkflowVersions(
   return rows.map((r) => ({ version: r.version, name: r.name, createdBy: r.created_by, createdAt: r.created_at }));
 }
 
-/** The user ids of a space's members (editors and viewers); org admins are not implied. */
 /**
  * Who belongs to a space for approvals and notifications: its members, and the owners and
  * admins of its org, who can see and act in every space (GET /api/me lists them as editors).
  */
 export async function spaceMemberIds(db: Executor, spaceId: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('space_members').select('user_id').where('space_id', '=', spaceId).execute();
-  const admins = await db
-    .selectFrom('spaces')
-    .innerJoin('memberships', 'memberships.org_id', 'spaces.org_id')
-    .select('memberships.user_id')
-    .where('spaces.id', '=', spaceId)
-    .where('memberships.role', 'in', ['owner', 'admin'])
+  return (await spaceRoster(db, spaceId)).members;
+}
+
+/**
+ * Who may receive a space's messages, in one query: `members` are the space's members and the
+ * org's owners and admins; `editors` are the space's editors.
+ */
+export async function spaceRoster(db: Executor, spaceId: string): Promise<{ members: Set<string>; editors: Set<string> }> {
+  const rows = await db
+    .selectFrom('space_members')
+    .select(['user_id', sql<string>`role`.as('role')])
+    .where('space_id', '=', spaceId)
+    .unionAll(
+      db
+        .selectFrom('spaces')
+        .innerJoin('memberships', 'memberships.org_id', 'spaces.org_id')
+        .select(['memberships.user_id as user_id', sql<string>`'org_admin'`.as('role')])
+        .where('spaces.id', '=', spaceId)
+        .where('memberships.role', 'in', ['owner', 'admin']),
+    )
     .execute();
-  return new Set([...rows, ...admins].map((r) => r.user_id));
+  return { members: new Set(rows.map((r) => r.user_id)), editors: new Set(rows.filter((r) => r.role === 'editor').map((r) => r.user_id)) };
 }
 
 export interface NewWorkflow {
