@@ -8,6 +8,7 @@
 import { DEFAULTS, renderTemplate, type NotifyPhase, type Phase } from '../definitions/index.js';
 import { enqueueEmail, renderEmail } from '../mail/outbox.js';
 import { newId } from '../store/ids.js';
+import { run as runStatement, valuesList } from '../store/statements.js';
 import { spaceRoster } from '../store/workflows.js';
 import type { Executor } from '../store/db.js';
 import { failed, type PhaseHandler } from './types.js';
@@ -68,10 +69,11 @@ export const notifyPhase: PhaseHandler<NotifyPhase> = {
       return failed('no_recipients', `No valid recipients for ${spec.to.join(', ')} on ${channels.join(' and ')}.`, input);
     }
     if (inApp.length) {
-      await trx
-        .insertInto('notifications')
-        .values(inApp.map((userId) => ({ id: newId(), org_id: run.org_id, user_id: userId, kind: 'workflow.notify', run_id: run.id, message, created_at: now, read_at: null })))
-        .execute();
+      await runStatement(
+        trx,
+        `INSERT INTO notifications (id, org_id, user_id, kind, run_id, message, created_at, read_at) VALUES ${valuesList(8, inApp.length)}`,
+        inApp.flatMap((userId) => [newId(), run.org_id, userId, 'workflow.notify', run.id, message, now, null]),
+      );
     }
     const runUrl = `${config.publicUrl}/runs/${run.id}`;
     for (const to of mailTo) {

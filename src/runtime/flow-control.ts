@@ -26,6 +26,7 @@ import { sql, type Transaction } from 'kysely';
 import type { RunEvent } from '../core/decide.js';
 import type { Database, Executor } from '../store/db.js';
 import { dialectOf } from '../store/dialect.js';
+import { rows, run } from '../store/statements.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs } from './jobs.js';
 import { defer, registerFlusher } from '../store/before-commit.js';
@@ -77,24 +78,27 @@ export async function resizeSlots(trx: Executor, orgId: string, limit: number): 
  */
 export async function takeSlot(trx: Executor, orgId: string, runId: string, opts: { queued: boolean; admitted?: boolean }): Promise<boolean> {
   if (opts.admitted) {
-    const held = await trx.selectFrom('org_slots').select('slot').where('org_id', '=', orgId).where('run_id', '=', runId).executeTakeFirst();
-    if (held) return true;
+    const held = await rows(trx, 'SELECT slot FROM org_slots WHERE org_id = ? AND run_id = ?', [orgId, runId]);
+    if (held.length) return true;
   }
-  const noneParked = opts.queued ? sql`AND NOT EXISTS (SELECT 1 FROM jobs WHERE org_id = ${orgId} AND kind = 'resume' AND due_at = ${PARKED})` : sql``;
-  const r = await sql<{ slot: number }>`
-    UPDATE org_slots SET run_id = ${runId}
-    WHERE org_id = ${orgId} AND slot = (
-      SELECT s.slot FROM org_slots s
-      WHERE s.org_id = ${orgId} AND s.run_id IS NULL AND s.slot < (SELECT max_active_runs FROM orgs WHERE id = ${orgId}) ${noneParked}
-      ORDER BY s.slot LIMIT 1 ${skipLocked(trx)})
-    RETURNING slot`.execute(trx);
-  return r.rows.length > 0;
+  const noneParked = opts.queued ? `AND NOT EXISTS (SELECT 1 FROM jobs WHERE org_id = ? AND kind = 'resume' AND due_at = ${PARKED})` : '';
+  const lock = dialectOf(trx) === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+  const r = await rows<{ slot: number }>(
+    trx,
+    `UPDATE org_slots SET run_id = ?
+     WHERE org_id = ? AND slot = (
+       SELECT s.slot FROM org_slots s
+       WHERE s.org_id = ? AND s.run_id IS NULL AND s.slot < (SELECT max_active_runs FROM orgs WHERE id = ?) ${noneParked}
+       ORDER BY s.slot LIMIT 1 ${lock})
+     RETURNING slot`,
+    opts.queued ? [runId, orgId, orgId, orgId, orgId] : [runId, orgId, orgId, orgId],
+  );
+  return r.length > 0;
 }
 
 /** Frees every slot run `runId` holds (at most one); returns how many. */
 export async function releaseSlot(trx: Executor, orgId: string, runId: string): Promise<number> {
-  const r = await trx.updateTable('org_slots').set({ run_id: null }).where('org_id', '=', orgId).where('run_id', '=', runId).executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return run(trx, 'UPDATE org_slots SET run_id = NULL WHERE org_id = ? AND run_id = ?', [orgId, runId]);
 }
 
 /** Parks `event` for run `row`: kept in a resume job, the run marked as waiting for a slot. */

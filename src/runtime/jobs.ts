@@ -7,6 +7,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, Executor } from '../store/db.js';
 import { newId } from '../store/ids.js';
+import { run, valuesList } from '../store/statements.js';
 import type { DB, JobsTable } from '../store/schema.js';
 import { IllegalStateError } from '../core/errors.js';
 
@@ -31,27 +32,13 @@ export class LeaseLostError extends IllegalStateError {
   }
 }
 
+const JOB_COLUMNS = 'id, kind, org_id, run_id, execution_id, payload, due_at, lease_owner, lease_until, fence, attempts, created_at';
+
 export async function enqueueJobs(trx: Executor, jobs: NewJob[], now: number): Promise<void> {
   if (!jobs.length) return;
-  await trx
-    .insertInto('jobs')
-    .values(
-      jobs.map((j) => ({
-        id: newId(),
-        kind: j.kind,
-        org_id: j.orgId,
-        run_id: j.runId,
-        execution_id: j.executionId ?? null,
-        payload: JSON.stringify(j.payload ?? {}),
-        due_at: j.dueAt,
-        lease_owner: null,
-        lease_until: null,
-        fence: 0,
-        attempts: 0,
-        created_at: now,
-      })),
-    )
-    .execute();
+  const params: unknown[] = [];
+  for (const j of jobs) params.push(newId(), j.kind, j.orgId, j.runId, j.executionId ?? null, JSON.stringify(j.payload ?? {}), j.dueAt, null, null, 0, 0, now);
+  await run(trx, `INSERT INTO jobs (${JOB_COLUMNS}) VALUES ${valuesList(12, jobs.length)}`, params);
 }
 
 /** The claim: leases up to `limit` due jobs, oldest due first, skipping rows other workers hold. */
@@ -103,8 +90,7 @@ export async function claimJobsAndNextDue(db: Database, owner: string, now: numb
 
 /** Deletes a finished job; throws LeaseLostError when its fence moved on (another worker has it). */
 export async function completeJob(trx: Transaction<DB>, job: Job): Promise<void> {
-  const r = await trx.deleteFrom('jobs').where('id', '=', job.id).where('fence', '=', job.fence).executeTakeFirst();
-  if (Number(r.numDeletedRows) !== 1) throw new LeaseLostError(job.id);
+  if ((await run(trx, 'DELETE FROM jobs WHERE id = ? AND fence = ?', [job.id, job.fence])) !== 1) throw new LeaseLostError(job.id);
 }
 
 /** Gives a job back to the queue (due again at `dueAt`), if this worker still holds it. */

@@ -10,6 +10,7 @@ import { IllegalStateError } from '../core/errors.js';
 import type { PhaseStatus, RunOutcome, RunStatus, WaitingFor } from '../core/states.js';
 import type { Executor } from '../store/db.js';
 import type { DB, PhaseExecutionsTable, RunsTable } from '../store/schema.js';
+import { rows, run, valuesList } from '../store/statements.js';
 
 export type RunRow = RunsTable;
 
@@ -79,9 +80,9 @@ export function stateFromRows(run: RunRow, execs: PhaseExecutionsTable[]): RunSt
 }
 
 export async function loadRun(db: Executor, runId: string): Promise<{ row: RunRow; state: RunState } | null> {
-  const row = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  const [row] = await rows<RunRow>(db, 'SELECT * FROM runs WHERE id = ?', [runId]);
   if (!row) return null;
-  const execs = await db.selectFrom('phase_executions').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+  const execs = await rows<PhaseExecutionsTable>(db, 'SELECT * FROM phase_executions WHERE run_id = ? ORDER BY id', [runId]);
   return { row, state: stateFromRows(row, execs) };
 }
 
@@ -100,47 +101,27 @@ export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunS
     if (JSON.stringify(execToRow(row.id, old)) !== JSON.stringify(newRow)) updates.push({ row: newRow, oldStatus: old.status });
   }
   if (dialectOf(trx) === 'postgres') return saveInOneStatement(trx, row, next, now, updates, inserts);
-  const res = await trx
-    .updateTable('runs')
-    .set({
-      status: next.status,
-      outcome: next.outcome,
-      current_phase_id: next.currentPhaseId,
-      waiting_for: next.waitingFor,
-      error: json(next.error),
-      target_version_seen: next.targetVersionSeen,
-      started_at: next.startedAt,
-      ended_at: next.endedAt,
-      updated_at: now,
-      rev: row.rev + 1,
-    })
-    .where('id', '=', row.id)
-    .where('rev', '=', row.rev)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new LostRaceError(`run ${row.id}`);
-  for (const { row: newRow, oldStatus } of updates) {
-    const r = await trx
-      .updateTable('phase_executions')
-      .set({
-        status: newRow.status,
-        input: newRow.input,
-        output: newRow.output,
-        error: newRow.error,
-        waiting_for: newRow.waiting_for,
-        wake_at: newRow.wake_at,
-        skipped_by: newRow.skipped_by,
-        skip_reason: newRow.skip_reason,
-        ended_at: newRow.ended_at,
-      })
-      .where('id', '=', newRow.id)
-      .where('status', '=', oldStatus)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${newRow.id}`);
+  const changed = await run(
+    trx,
+    `UPDATE runs SET status = ?, outcome = ?, current_phase_id = ?, waiting_for = ?, error = ?, target_version_seen = ?, started_at = ?, ended_at = ?, updated_at = ?, rev = ?
+     WHERE id = ? AND rev = ?`,
+    [next.status, next.outcome, next.currentPhaseId, next.waitingFor, json(next.error), next.targetVersionSeen, next.startedAt, next.endedAt, now, row.rev + 1, row.id, row.rev],
+  );
+  if (changed !== 1) throw new LostRaceError(`run ${row.id}`);
+  for (const { row: e, oldStatus } of updates) {
+    const n = await run(
+      trx,
+      `UPDATE phase_executions SET status = ?, input = ?, output = ?, error = ?, waiting_for = ?, wake_at = ?, skipped_by = ?, skip_reason = ?, ended_at = ?
+       WHERE id = ? AND status = ?`,
+      [e.status, e.input, e.output, e.error, e.waiting_for, e.wake_at, e.skipped_by, e.skip_reason, e.ended_at, e.id, oldStatus],
+    );
+    if (n !== 1) throw new LostRaceError(`phase execution ${e.id}`);
   }
   if (inserts.length) {
     // An attempt of a phase that another transition started already is a lost race too.
-    const r = await trx.insertInto('phase_executions').values(inserts).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows) !== inserts.length) throw new LostRaceError(`run ${row.id}: a phase attempt it starts exists`);
+    const params = inserts.flatMap((e) => EXEC_COLUMNS.map((c) => e[c]));
+    const n = await run(trx, `INSERT INTO phase_executions (${EXEC_COLUMNS.join(', ')}) VALUES ${valuesList(EXEC_COLUMNS.length, inserts.length)} ON CONFLICT DO NOTHING`, params);
+    if (n !== inserts.length) throw new LostRaceError(`run ${row.id}: a phase attempt it starts exists`);
   }
   return row.rev + 1;
 }

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { DB } from './schema.js';
 import { makeTx, type Database } from './db.js';
 import { GroupCommitter } from './group-commit.js';
+import { registerSqliteConnection } from './statements.js';
 
 export interface SqliteOptions {
   /** synchronous=NORMAL instead of FULL: faster, but a power cut may lose the last commits. */
@@ -75,6 +76,7 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): Database {
   sqlite.pragma('foreign_keys = ON');
   const database = withStatementCache(sqlite) as unknown as BetterSqlite3.Database;
   const k = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  registerSqliteConnection(k, (text) => database.prepare(text));
   const txAlone = makeTx(k, 1);
   // One writer: one batch open at a time, and every write of the process goes through it.
   const committer = new GroupCommitter(txAlone, { maxBatch: opts.groupCommitMax ?? 64, parallel: 1 });

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Executor } from './db.js';
 import { newId } from './ids.js';
+import { rows, run } from './statements.js';
 import { runTargetHooks } from './target-hooks.js';
 import type { ContentItemsTable, DB, TasksTable } from './schema.js';
 
@@ -209,12 +210,8 @@ function toTarget(type: TargetType, row: Row): Target {
 // Both tables share id, org_id, space_id, version, updated_at and deleted_at; queries below
 // touch type-specific columns only through COLUMNS, so one code path serves both.
 async function selectRow(db: Executor, orgId: string, type: TargetType, id: string): Promise<Row | undefined> {
-  return (await db
-    .selectFrom(TABLE[type] as 'tasks')
-    .selectAll()
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst()) as Row | undefined;
+  const [row] = await rows<Row>(db, `SELECT * FROM ${TABLE[type]} WHERE id = ? AND org_id = ?`, [id, orgId]);
+  return row;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,8 +257,8 @@ async function spaceStatuses(db: Executor, orgId: string, spaceId: string): Prom
  * keeps a status that has since left the space's list, and keeps an assignee who has since
  * left the space, until someone changes that field.
  */
-async function checkAgainstSpace(db: Executor, orgId: string, spaceId: string, type: TargetType, set: Record<string, unknown>, before?: Target): Promise<void> {
-  if (typeof set.status === 'string') checkStatus(await spaceStatuses(db, orgId, spaceId), set.status);
+async function checkAgainstSpace(db: Executor, orgId: string, spaceId: string, type: TargetType, set: Record<string, unknown>, before?: Target, statuses?: string[]): Promise<void> {
+  if (typeof set.status === 'string') checkStatus(statuses ?? (await spaceStatuses(db, orgId, spaceId)), set.status);
   if (type === 'content' && Array.isArray(set.assignees)) {
     const had = new Set(before?.type === 'content' ? before.assignees : []);
     const added = (set.assignees as string[]).map((id, i): [string, string] => [id, `assignees.${i}`]).filter(([id]) => !had.has(id));
@@ -355,7 +352,7 @@ export async function createTarget<T extends TargetType>(
   const fields = parseFields(type, 'create', args.fields);
   const statuses = await spaceStatuses(trx, orgId, spaceId);
   fields.status ??= statuses[0];
-  await checkAgainstSpace(trx, orgId, spaceId, type, fields);
+  await checkAgainstSpace(trx, orgId, spaceId, type, fields, undefined, statuses);
   const id = newId();
   const values: Record<string, Col> = {
     id,
@@ -412,14 +409,13 @@ export async function editTarget<T extends TargetType>(
     if (changed.length === 0) return { before, after: before, changed };
     await checkAgainstSpace(trx, orgId, row.space_id, type, changedValues, before);
 
-    const res = await trx
-      .updateTable(TABLE[type] as 'tasks')
-      .set({ ...(set as Partial<TasksTable>), version: row.version + 1, updated_at: now })
-      .where('id', '=', id)
-      .where('version', '=', row.version)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) {
+    const columns = Object.keys(set);
+    const updated = await run(
+      trx,
+      `UPDATE ${TABLE[type]} SET ${columns.map((c) => `${c} = ?, `).join('')}version = ?, updated_at = ? WHERE id = ? AND version = ? AND deleted_at IS NULL`,
+      [...columns.map((c) => set[c]), row.version + 1, now, id, row.version],
+    );
+    if (updated === 0) {
       // Lost a race to a concurrent edit or delete that committed after our read.
       const current = await liveRow(trx, orgId, type, id);
       if (expectedVersion !== undefined || attempt >= 10) throw versionMismatch(type, current.version, expectedVersion ?? row.version);
@@ -536,7 +532,11 @@ export async function addComment(
     body: body.data,
     created_at: now,
   };
-  await trx.insertInto('comments').values(values).execute();
+  await run(
+    trx,
+    'INSERT INTO comments (id, org_id, target_type, target_id, author_user_id, author_email, source, run_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [values.id, values.org_id, values.target_type, values.target_id, values.author_user_id, values.author_email, values.source, values.run_id, values.body, values.created_at],
+  );
   const name = userId ? ((await trx.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst())?.name ?? null) : null;
   const comment = toComment({ ...values, author_name: name });
   await recordTargetEvent(trx, { kind: 'comment_created', orgId, target: toTarget(type, row), comment, at: now });
