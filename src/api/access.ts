@@ -6,6 +6,8 @@
 import type { Executor } from '../store/db.js';
 import { ForbiddenError, NotFoundError } from '../core/errors.js';
 import type { Auth, SpaceRole } from './context.js';
+import type { SpacesTable } from '../store/schema.js';
+import { rows } from '../store/statements.js';
 
 export function isOrgAdmin(auth: Auth): boolean {
   return auth.orgRole === 'owner' || auth.orgRole === 'admin';
@@ -21,15 +23,10 @@ export interface SpaceAccess {
 }
 
 export async function spaceAccess(db: Executor, auth: Auth, spaceId: string, need: 'read' | 'write'): Promise<SpaceAccess> {
-  const space = await db.selectFrom('spaces').selectAll().where('id', '=', spaceId).where('org_id', '=', auth.orgId).executeTakeFirst();
+  const [space] = await rows<SpacesTable>(db, 'SELECT * FROM spaces WHERE id = ? AND org_id = ?', [spaceId, auth.orgId]);
   if (!space) throw new NotFoundError('Space');
   if (isOrgAdmin(auth)) return { space, role: 'admin' };
-  const m = await db
-    .selectFrom('space_members')
-    .select('role')
-    .where('space_id', '=', spaceId)
-    .where('user_id', '=', auth.userId)
-    .executeTakeFirst();
+  const [m] = await rows<{ role: SpaceRole }>(db, 'SELECT role FROM space_members WHERE space_id = ? AND user_id = ?', [spaceId, auth.userId]);
   if (!m) throw new ForbiddenError('You are not a member of this space.');
   if (need === 'write' && m.role !== 'editor') throw new ForbiddenError('Viewers of a space cannot change anything in it; ask for the editor role.');
   return { space, role: m.role };

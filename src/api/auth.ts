@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../core/errors.js';
-import type { AppContext, Auth } from './context.js';
+import type { AppContext, Auth, OrgRole } from './context.js';
+import { rows } from '../store/statements.js';
 import { sha256 } from './secrets.js';
 
 const PUBLIC_PREFIXES = ['/api/health', '/api/setup', '/api/auth/login', '/api/openapi.json', '/api/docs', '/api/guest/', '/api/hooks/'];
@@ -34,13 +35,13 @@ export function readToken(req: FastifyRequest): string | null {
 }
 
 export async function resolveToken(ctx: AppContext, token: string): Promise<Auth | null> {
-  const row = await ctx.db.k
-    .selectFrom('auth_tokens as t')
-    .innerJoin('users as u', 'u.id', 't.user_id')
-    .innerJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'))
-    .select(['t.id as tokenId', 't.user_id as userId', 't.org_id as orgId', 't.expires_at', 't.revoked_at', 'm.role', 'u.is_instance_admin'])
-    .where('t.token_hash', '=', sha256(token))
-    .executeTakeFirst();
+  const [row] = await rows<{ tokenId: string; userId: string; orgId: string; expires_at: number; revoked_at: number | null; role: OrgRole; is_instance_admin: number }>(
+    ctx.db.k,
+    `SELECT t.id AS "tokenId", t.user_id AS "userId", t.org_id AS "orgId", t.expires_at, t.revoked_at, m.role, u.is_instance_admin
+     FROM auth_tokens t JOIN users u ON u.id = t.user_id JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
+     WHERE t.token_hash = ?`,
+    [sha256(token)],
+  );
   if (!row || row.revoked_at !== null || row.expires_at <= ctx.now()) return null;
   return { userId: row.userId, orgId: row.orgId, orgRole: row.role, tokenId: row.tokenId, isInstanceAdmin: row.is_instance_admin === 1 };
 }

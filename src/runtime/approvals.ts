@@ -24,6 +24,7 @@ import { enqueueJobs, type Job } from './jobs.js';
 import { linkState } from './guest-links.js';
 import { LostRaceError, loadRun, type RunRow } from './run-store.js';
 import { applyEvent, lockAndLoadRun, versionPhases, type Applied } from './transition.js';
+import { rows } from '../store/statements.js';
 
 export type Approver = { userId: string } | { email: string; link: GuestLinksTable };
 
@@ -237,13 +238,7 @@ function describeChange(field: string, before: unknown, after: unknown): string 
 export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetEvent): Promise<void> {
   if (event.kind !== 'updated') return;
   const target = event.after;
-  const waiting = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('target_id', '=', target.id)
-    .where('status', '=', 'waiting')
-    .where('waiting_for', '=', 'approval')
-    .execute();
+  const waiting = await rows<{ id: string }>(trx, "SELECT id FROM runs WHERE target_id = ? AND status = 'waiting' AND waiting_for = 'approval'", [target.id]);
   if (!waiting.length) return;
   const dialect = dialectOf(trx);
   const diff = event.changed.map((f) => describeChange(f, (event.before as unknown as Record<string, unknown>)[f], (target as unknown as Record<string, unknown>)[f]));

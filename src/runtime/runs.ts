@@ -9,6 +9,7 @@ import { newId } from '../store/ids.js';
 import type { DB, PhaseExecutionsTable } from '../store/schema.js';
 import type { Executor } from '../store/db.js';
 import { enqueueJobs } from './jobs.js';
+import { run, valuesList } from '../store/statements.js';
 import { execFromRow, type RunRow } from './run-store.js';
 import { queuePositions } from './flow-control.js';
 
@@ -27,37 +28,49 @@ export interface NewRun {
 }
 
 export async function createRun(trx: Transaction<DB>, dialect: Dialect, r: NewRun, now: number): Promise<string> {
-  const id = newId();
-  await trx
-    .insertInto('runs')
-    .values({
-      id,
-      org_id: r.orgId,
-      space_id: r.spaceId,
-      workflow_id: r.workflowId,
-      workflow_version: r.workflowVersion,
-      status: 'triggered',
-      outcome: null,
-      target_type: r.target?.type ?? null,
-      target_id: r.target?.id ?? null,
-      target_version_start: r.target?.version ?? null,
-      target_version_seen: r.target?.version ?? null,
-      trigger: JSON.stringify(r.trigger),
-      input: JSON.stringify(r.input ?? {}),
-      event_key: r.eventKey ?? null,
-      started_by: r.startedBy,
-      rerun_of: r.rerunOf ?? null,
-      current_phase_id: null,
-      waiting_for: null,
-      error: null,
-      rev: 0,
-      created_at: now,
-      started_at: null,
-      ended_at: null,
-      updated_at: now,
-      deleted_at: null,
-    })
-    .execute();
+  return (await insertRun(trx, dialect, r, now)).id;
+}
+
+const RUN_COLUMNS = [
+  'id', 'org_id', 'space_id', 'workflow_id', 'workflow_version', 'status', 'outcome', 'target_type', 'target_id', 'target_version_start', 'target_version_seen',
+  'trigger', 'input', 'event_key', 'started_by', 'rerun_of', 'current_phase_id', 'waiting_for', 'error', 'rev', 'created_at', 'started_at', 'ended_at', 'updated_at', 'deleted_at',
+] as const;
+const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES ${valuesList(RUN_COLUMNS.length, 1)}`;
+
+/**
+ * Creates a run, `triggered`, with its `run.start` job and its audit event; returns its row as
+ * stored (a new run has no phase executions yet).
+ */
+export async function insertRun(trx: Transaction<DB>, dialect: Dialect, r: NewRun, now: number): Promise<RunRow> {
+  const row: RunRow = {
+    id: newId(),
+    org_id: r.orgId,
+    space_id: r.spaceId,
+    workflow_id: r.workflowId,
+    workflow_version: r.workflowVersion,
+    status: 'triggered',
+    outcome: null,
+    target_type: r.target?.type ?? null,
+    target_id: r.target?.id ?? null,
+    target_version_start: r.target?.version ?? null,
+    target_version_seen: r.target?.version ?? null,
+    trigger: JSON.stringify(r.trigger),
+    input: JSON.stringify(r.input ?? {}),
+    event_key: r.eventKey ?? null,
+    started_by: r.startedBy,
+    rerun_of: r.rerunOf ?? null,
+    current_phase_id: null,
+    waiting_for: null,
+    error: null,
+    rev: 0,
+    created_at: now,
+    started_at: null,
+    ended_at: null,
+    updated_at: now,
+    deleted_at: null,
+  };
+  await run(trx, INSERT_RUN, RUN_COLUMNS.map((c) => row[c]));
+  const id = row.id;
   await enqueueJobs(trx, [{ kind: 'run.start', orgId: r.orgId, runId: id, dueAt: now }], now);
   await appendAudit(trx, dialect, {
     orgId: r.orgId,
@@ -68,7 +81,7 @@ export async function createRun(trx: Transaction<DB>, dialect: Dialect, r: NewRu
     data: { workflowId: r.workflowId, workflowVersion: r.workflowVersion, target: r.target, trigger: r.trigger, input: r.input ?? {}, rerunOf: r.rerunOf ?? null },
     at: now,
   });
-  return id;
+  return row;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

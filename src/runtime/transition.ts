@@ -10,6 +10,7 @@ import { decide, type Decision, type RunEvent, type RunState } from '../core/dec
 import type { Phase } from '../definitions/index.js';
 import type { Database, Executor } from '../store/db.js';
 import { newId } from '../store/ids.js';
+import { versionDefinition } from '../store/workflows.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, stateFromRows, type RunRow } from './run-store.js';
@@ -37,18 +38,9 @@ export interface Applied {
   deferred: boolean;
 }
 
-const versionCache = new Map<string, Phase[]>();
-
-/** The phases of a workflow version. Versions are immutable, so they are cached forever. */
+/** The phases of a workflow version (parsed once per process; see versionDefinition). */
 export async function versionPhases(db: Executor, workflowId: string, version: number): Promise<Phase[]> {
-  const key = `${workflowId}@${version}`;
-  const hit = versionCache.get(key);
-  if (hit) return hit;
-  const row = await db.selectFrom('workflow_versions').select('definition').where('workflow_id', '=', workflowId).where('version', '=', version).executeTakeFirstOrThrow();
-  const phases = (JSON.parse(row.definition) as { phases: Phase[] }).phases;
-  if (versionCache.size > 5000) versionCache.clear();
-  versionCache.set(key, phases);
-  return phases;
+  return (await versionDefinition(db, workflowId, version)).phases as Phase[];
 }
 
 export function actorOf(event: RunEvent): string {

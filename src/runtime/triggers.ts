@@ -14,6 +14,8 @@ import { dialectOf } from '../store/dialect.js';
 import type { DB } from '../store/schema.js';
 import type { Target, TargetEvent } from '../store/targets.js';
 import { createRun } from './runs.js';
+import { rows } from '../store/statements.js';
+import { versionDefinition } from '../store/workflows.js';
 
 export interface FiredEvent {
   orgId: string;
@@ -51,19 +53,13 @@ export function triggerMatches(trigger: Trigger, e: FiredEvent): boolean {
 
 /** Creates one run per matching enabled workflow of the event's space; returns their ids. */
 export async function fireEvent(trx: Transaction<DB>, e: FiredEvent): Promise<string[]> {
-  const candidates = await trx
-    .selectFrom('workflows as w')
-    .innerJoin('workflow_versions as v', (j) => j.onRef('v.workflow_id', '=', 'w.id').onRef('v.version', '=', 'w.version'))
-    .select(['w.id', 'w.version', 'v.definition'])
-    .where('w.space_id', '=', e.spaceId)
-    .where('w.org_id', '=', e.orgId)
-    .where('w.enabled', '=', 1)
-    .execute();
+  const candidates = await rows<{ id: string; version: number }>(trx, 'SELECT id, version FROM workflows WHERE space_id = ? AND org_id = ? AND enabled = 1', [e.spaceId, e.orgId]);
   const created: string[] = [];
   for (const wf of candidates) {
     if (wf.id === e.fromWorkflowId) continue;
-    const def = JSON.parse(wf.definition) as { trigger: Trigger };
-    if (!triggerMatches(def.trigger, e)) continue;
+    // Each version's definition is parsed once per process (versions never change).
+    const def = await versionDefinition(trx, wf.id, wf.version);
+    if (!triggerMatches(def.trigger as Trigger, e)) continue;
     const eventKey = `${e.key}:${wf.id}`;
     const exists = await trx.selectFrom('runs').select('id').where('event_key', '=', eventKey).executeTakeFirst();
     if (exists) continue;

@@ -6,8 +6,8 @@
  * produce one new version and one refusal.
  */
 import type { Trigger, Phase } from '../definitions/schema.js';
-import { sql } from 'kysely';
 import type { Executor } from './db.js';
+import { rows } from './statements.js';
 
 /** What a version row's `definition` column holds (JSON). */
 export interface StoredDefinition {
@@ -80,10 +80,48 @@ function toRecord(r: WorkflowRow): WorkflowRecord {
   };
 }
 
+const definitions = new Map<string, StoredDefinition>();
+
+/**
+ * The definition of one version of a workflow, parsed once: versions never change, so each
+ * is read and parsed once per process (the run engine reads it at every transition). The
+ * object is shared: callers must not change it.
+ */
+export async function versionDefinition(db: Executor, workflowId: string, version: number): Promise<StoredDefinition> {
+  const key = `${workflowId}@${version}`;
+  const hit = definitions.get(key);
+  if (hit) return hit;
+  const [row] = await rows<{ definition: string }>(db, 'SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?', [workflowId, version]);
+  if (!row) throw new Error(`workflow ${workflowId} has no version ${version}`);
+  const def = JSON.parse(row.definition) as StoredDefinition;
+  if (definitions.size >= 5000) definitions.delete(definitions.keys().next().value!);
+  definitions.set(key, def);
+  return def;
+}
+
 /** The workflow with its current definition, or undefined when it is not in this org. */
 export async function getWorkflow(db: Executor, orgId: string, id: string): Promise<WorkflowRecord | undefined> {
-  const row = await workflowQuery(db).where('w.id', '=', id).where('w.org_id', '=', orgId).executeTakeFirst();
-  return row ? toRecord(row) : undefined;
+  const [r] = await rows<Omit<WorkflowRow, 'definition'>>(
+    db,
+    'SELECT id, org_id, space_id, name, enabled, version, webhook_secret_hash, created_by, created_at, updated_at FROM workflows WHERE id = ? AND org_id = ?',
+    [id, orgId],
+  );
+  if (!r) return undefined;
+  const def = await versionDefinition(db, r.id, r.version);
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    spaceId: r.space_id,
+    name: r.name,
+    enabled: Number(r.enabled) === 1,
+    version: r.version,
+    trigger: def.trigger,
+    phases: def.phases,
+    hasWebhookSecret: r.webhook_secret_hash !== null,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** One immutable version of a workflow (what a run pins), or undefined. */
@@ -132,20 +170,14 @@ export async function spaceMemberIds(db: Executor, spaceId: string): Promise<Set
  * org's owners and admins; `editors` are the space's editors.
  */
 export async function spaceRoster(db: Executor, spaceId: string): Promise<{ members: Set<string>; editors: Set<string> }> {
-  const rows = await db
-    .selectFrom('space_members')
-    .select(['user_id', sql<string>`role`.as('role')])
-    .where('space_id', '=', spaceId)
-    .unionAll(
-      db
-        .selectFrom('spaces')
-        .innerJoin('memberships', 'memberships.org_id', 'spaces.org_id')
-        .select(['memberships.user_id as user_id', sql<string>`'org_admin'`.as('role')])
-        .where('spaces.id', '=', spaceId)
-        .where('memberships.role', 'in', ['owner', 'admin']),
-    )
-    .execute();
-  return { members: new Set(rows.map((r) => r.user_id)), editors: new Set(rows.filter((r) => r.role === 'editor').map((r) => r.user_id)) };
+  const found = await rows<{ user_id: string; role: string }>(
+    db,
+    `SELECT user_id, role FROM space_members WHERE space_id = ?
+     UNION ALL
+     SELECT m.user_id, 'org_admin' FROM spaces s JOIN memberships m ON m.org_id = s.org_id WHERE s.id = ? AND m.role IN ('owner', 'admin')`,
+    [spaceId, spaceId],
+  );
+  return { members: new Set(found.map((r) => r.user_id)), editors: new Set(found.filter((r) => r.role === 'editor').map((r) => r.user_id)) };
 }
 
 export interface NewWorkflow {

@@ -9,7 +9,7 @@ import { appendAudit } from '../../audit/log.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { isTerminal, type RunStatus } from '../../core/states.js';
 import { gatesOfRun } from '../../runtime/approvals.js';
-import { createRun, loadRunView, runView } from '../../runtime/runs.js';
+import { createRun, insertRun, loadRunView, runView } from '../../runtime/runs.js';
 import { queuePositions } from '../../runtime/flow-control.js';
 import { getTarget } from '../../store/targets.js';
 import { getWorkflow } from '../../store/workflows.js';
@@ -102,7 +102,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       throw new InvalidInputError(`This workflow needs a target: its ${needsTarget.type} phase "${needsTarget.id}" works on one.`, [{ path: 'target', message: 'is required by this workflow' }]);
     }
     const now = ctx.now();
-    const id = await db.tx(async (trx) => {
+    const created = await db.tx(async (trx) => {
       let target: { type: 'content' | 'task'; id: string; version: number } | null = null;
       if (req.body.target) {
         const t = await getTarget(trx, auth.orgId, req.body.target.type, req.body.target.id);
@@ -111,7 +111,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
         }
         target = { type: req.body.target.type, id: t.id, version: t.version };
       }
-      return createRun(trx, db.dialect, {
+      return insertRun(trx, db.dialect, {
         orgId: auth.orgId,
         spaceId: wf.spaceId,
         workflowId: wf.id,
@@ -124,7 +124,8 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       }, now);
     });
     ctx.engine.wake();
-    return reply.code(201).send((await loadRunView(db.k, id))!.view);
+    // The run as created: `triggered`, no phases yet (GET /api/runs/{id} shows where it is now).
+    return reply.code(201).send(runView(created, []));
   });
 
   r.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run with its full timeline.', params: runId } }, async (req) => {
