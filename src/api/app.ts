@@ -86,6 +86,11 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // No answer leaves before every commit it could show is durable (Database.durable): a
+  // client never sees a change that a power cut could still take back.
+  app.addHook('onSend', async () => {
+    await ctx.db.durable();
+  });
   metricsRoutes(app, ctx);
 
   await app.register(swagger, {

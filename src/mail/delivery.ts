@@ -300,6 +300,8 @@ export class MailDelivery {
     const messageId = messageIdFor(row.id, this.from);
     let error: unknown = null;
     try {
+      // The outbox row (and the transition that wrote it) must be durable before the email leaves.
+      await this.db.durable();
       await this.transport!.sendMail({
         from: this.from,
         to: row.to_addr,

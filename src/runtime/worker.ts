@@ -405,6 +405,8 @@ export class Worker {
       // transactions queued on a lock): renew the lease before calling out. If it already
       // expired and another worker took the job, this one must not execute the phase too.
       if (!(await extendLease(this.o.db.k, job, this.o.now() + this.o.config.leaseMs))) throw new LeaseLostError(job.id);
+      // What led to this call must be durable before it goes out.
+      await this.o.db.durable();
       const heartbeat = setInterval(() => void this.heartbeat(job, executionId, controller), Math.max(200, this.o.config.leaseMs / 3));
       try {
         const result = await timing.time(() => safeExecute(() => handler.execute(ctx)));

@@ -27,6 +27,14 @@ export interface Database {
   txAlone<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** The committer behind `tx`, where the store group-commits (SQLite). */
   readonly committer?: GroupCommitter;
+  /**
+   * Resolves once every commit made so far is durable. A transaction's promise settles only
+   * after its commit is durable; what else leaves the process (HTTP answers, server-sent
+   * events, email, a phase's outside call) waits for this first, so it never shows or acts
+   * on a commit a power cut could still take back. PostgreSQL syncs inside COMMIT: there it
+   * resolves at once.
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,7 +49,7 @@ export function isRetryable(err: unknown): boolean {
   return typeof code === 'string' && code in RETRYABLE_PG_CODES;
 }
 
-export function makeTx(k: Kysely<DB>, attempts = 5) {
+export function makeTx(k: Kysely<DB>, attempts = 5, durable?: () => Promise<void>) {
   return async function tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -55,6 +63,7 @@ export function makeTx(k: Kysely<DB>, attempts = 5) {
             await flushBeforeCommit(trx);
             return r;
           });
+          if (durable) await durable();
           await runAfterCommit(opened!, k);
           return result;
         } catch (err) {

@@ -50,6 +50,11 @@ export interface GroupCommitOptions {
   logger?: Logger;
   /** Told of each commit as it is counted in stats(), e.g. to export them as metrics. */
   observer?: GroupCommitObserver;
+  /**
+   * When `txAlone` returns before its commit is durable (SQLite, see sqlite.ts): resolves once
+   * it is. The next batch may start meanwhile; a unit's promise settles only after this.
+   */
+  durable?: () => Promise<void>;
 }
 
 export interface GroupCommitObserver {
@@ -112,26 +117,38 @@ export class GroupCommitter {
       while (this.open < this.o.parallel && this.queue.length > 0) {
         const batch = this.queue.splice(0, share);
         this.open++;
-        void this.commit(batch).finally(() => {
+        // The slot is given back once the batch's transaction is over (committed or not),
+        // before its commit is durable: the next batch need not wait for the disk.
+        let held = true;
+        const release = () => {
+          if (!held) return;
+          held = false;
           this.open--;
           this.schedule();
-        });
+        };
+        void this.commit(batch, release).finally(release);
       }
     });
   }
 
-  private async alone<T>(fn: Unit<T>): Promise<T> {
-    const result = await this.txAlone(fn);
+  private async alone<T>(fn: Unit<T>, release?: () => void): Promise<T> {
+    let result: T;
+    try {
+      result = await this.txAlone(fn);
+    } finally {
+      release?.();
+    }
+    await this.o.durable?.();
     this.counters.commits++;
     this.counters.units++;
     this.o.observer?.committed(1);
     return result;
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(batch: Pending[], release: () => void): Promise<void> {
     if (batch.length === 1) {
       const [p] = batch as [Pending];
-      await this.alone(p.fn).then(p.resolve, p.reject);
+      await this.alone(p.fn, release).then(p.resolve, p.reject);
       return;
     }
     type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -171,10 +188,13 @@ export class GroupCommitter {
     } catch (err) {
       // The batch did not commit (its commit failed, or the connection went): nothing of it
       // is stored, so each unit runs again on its own.
+      release();
       this.o.logger?.warn({ err, units: batch.length }, 'group commit failed; running its units one by one');
       await Promise.all(batch.map((p) => this.retryAlone(p)));
       return;
     }
+    release();
+    await this.o.durable?.();
     const committed = outcomes.filter((o) => o.ok).length;
     this.counters.commits++;
     this.counters.units += committed;

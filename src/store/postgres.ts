@@ -19,6 +19,8 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
     location: redact(url),
     tx,
     txAlone: tx,
+    // COMMIT returns once the WAL is flushed (synchronous_commit on).
+    durable: async () => {},
     close: () => k.destroy(),
   };
 }

@@ -286,6 +286,8 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
         const key = data + JSON.stringify(gates);
         if (key === last || !open()) return;
         last = key;
+        await db.durable();
+        if (!open()) return;
         res.write(`event: run\ndata: ${data}\n\n`);
       });
     };
