@@ -58,7 +58,7 @@ export async function startServer(config: Config, opts: { logger?: pino.Logger; 
  */
 export async function startWorker(config: Config, opts: { logger?: pino.Logger; now?: () => number } = {}) {
   const logger = opts.logger ?? pino({ level: config.logLevel });
-  const db = await openDatabase({ db: config.db, dataDir: config.dataDir });
+  const db = await openDatabase({ db: config.db, dataDir: config.dataDir, groupCommitMax: config.groupCommitMax });
   const now = opts.now ?? Date.now;
   const metrics = new Metrics({ db, now, logger });
   const engine = new Engine({ db, config, logger, now, worker: true, metrics });

@@ -15,6 +15,7 @@ import { createRun } from '../src/runtime/runs.js';
 import { decide } from '../src/core/decide.js';
 import type { Phase } from '../src/definitions/index.js';
 import { loadRun, LostRaceError, saveRunState } from '../src/runtime/run-store.js';
+import { lockAndLoadRun } from '../src/runtime/transition.js';
 import { claimJobs, claimJobsAndNextDue, completeJob, enqueueJobs, LeaseLostError, nextDueAt } from '../src/runtime/jobs.js';
 
 describe.each(DIALECTS)('store contract (%s)', (dialect) => {
@@ -232,6 +233,34 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     expect(after.row).toMatchObject({ rev: read.row.rev + 1, status: 'active', updated_at: now + 1 });
     const exec = { id: decided.state.phases[0]!.id };
     expect(after.state.phases.map((p) => p.id)).toEqual([exec.id]);
+  });
+
+  it('reads a locked run with the executions of the version it locked, also after waiting for the lock', async () => {
+    const { runId } = await newRun();
+    const started = (await loadRun(db.k, runId))!;
+    const decided = decide(PHASES, started.state, { type: 'start' }, { now: now + 1, newId });
+    if (!decided.ok) throw new Error(decided.message);
+    // Transaction A locks the run and writes a new execution; B asks for the lock meanwhile.
+    let releaseA!: () => void;
+    const aHolds = new Promise<void>((r) => (releaseA = r));
+    let aLocked!: () => void;
+    const aHasLock = new Promise<void>((r) => (aLocked = r));
+    const a = db.txAlone(async (trx) => {
+      const mine = (await lockAndLoadRun(trx, db, runId))!;
+      await saveRunState(trx, mine.row, mine.state, decided.state, now + 1);
+      aLocked();
+      await aHolds;
+    });
+    await aHasLock;
+    const b = db.txAlone((trx) => lockAndLoadRun(trx, db, runId));
+    // On PostgreSQL B now waits for A's lock (SQLite has one writer: B runs after A).
+    await new Promise((r) => setTimeout(r, 100));
+    releaseA();
+    await a;
+    const seen = (await b)!;
+    expect(seen.row.rev).toBe(started.row.rev + 1);
+    expect(seen.state.status).toBe('active');
+    expect(seen.state.phases.map((p) => p.id)).toEqual([decided.state.phases[0]!.id]);
   });
 
   it('guards a job by its fence: a worker whose lease expired cannot complete the job another worker took', async () => {

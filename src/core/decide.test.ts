@@ -564,6 +564,39 @@ describe('phase_waiting', () => {
   });
 });
 
+describe('gate_escalated', () => {
+  it('moves the waiting gate to its new deadline and output, and nothing else', () => {
+    const f = new Flow(pipeline);
+    f.start();
+    f.succeed();
+    f.wait('approval', T0 + MINUTE);
+    const gate = f.open();
+    const before = f.state;
+    f.tick(MINUTE);
+    const d = f.do({ type: 'gate_escalated', executionId: gate.id, wakeAt: T0 + 2 * MINUTE, output: { stage: 2 } });
+    expect(d.commands).toEqual([]);
+    expect(d.audit).toEqual([]);
+    expect(d.state).toMatchObject({ status: before.status, waitingFor: 'approval', currentPhaseId: before.currentPhaseId });
+    expect(f.exec(gate.phaseId)).toMatchObject({ status: 'waiting', waitingFor: 'approval', wakeAt: T0 + 2 * MINUTE, output: { stage: 2 } });
+    // A second stage without a deadline clears it.
+    f.do({ type: 'gate_escalated', executionId: gate.id, wakeAt: null, output: { stage: 2, timeoutAt: null } });
+    expect(f.exec(gate.phaseId).wakeAt).toBeNull();
+  });
+
+  it('is refused for a wait, a decided gate, an unknown id', () => {
+    const f = new Flow(pipeline);
+    f.start();
+    f.wait('wait', T0 + MINUTE);
+    refused(f.try({ type: 'gate_escalated', executionId: f.open().id, wakeAt: null, output: {} }), 'stale_event');
+    f.fire();
+    f.wait('approval', T0 + MINUTE);
+    const gate = f.open().id;
+    f.decideGate('approve');
+    refused(f.try({ type: 'gate_escalated', executionId: gate, wakeAt: null, output: {} }), 'stale_event');
+    refused(f.try({ type: 'gate_escalated', executionId: 'ghost', wakeAt: null, output: {} }), 'stale_event');
+  });
+});
+
 describe('timer_fired', () => {
   it('ends a wait and moves on to the next phase', () => {
     const f = new Flow(pipeline);

@@ -60,6 +60,8 @@ export type RunEvent =
   | { type: 'phase_waiting'; executionId: string; input?: unknown; waitingFor: 'wait' | 'approval'; wakeAt: number | null; output?: unknown }
   | { type: 'timer_fired'; executionId: string }
   | { type: 'gate_decided'; executionId: string; decision: 'approve' | 'deny'; output?: unknown; targetVersion?: number }
+  /** A gate's first deadline passed and it escalated: it waits on, with a new deadline (or none) and output. */
+  | { type: 'gate_escalated'; executionId: string; wakeAt: number | null; output: unknown }
   | { type: 'cancel'; by: string; reason?: string }
   | { type: 'skip'; phaseId: string; by: string; reason: string }
   /** `targetVersion`: the target's version when the person asked; a mutate that failed `stale` checks against it. */
@@ -241,6 +243,15 @@ export function decide(phases: readonly PhaseSpec[], state: RunState, event: Run
         if (onDeny === 'end') finish('completed', 'denied');
         else advance(exec, onDeny.goto);
       }
+      break;
+    }
+    case 'gate_escalated': {
+      const exec = current(event.executionId, ['waiting']);
+      if (isDecision(exec)) return exec;
+      if (exec.waitingFor !== 'approval') return refuse('stale_event', `Phase "${exec.phaseId}" is waiting for ${exec.waitingFor}, not for approvers.`);
+      // The run stays where it is; only the gate's deadline (as the run shows it) and output move.
+      exec.wakeAt = event.wakeAt;
+      exec.output = event.output;
       break;
     }
     case 'cancel': {

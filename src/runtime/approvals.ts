@@ -189,9 +189,9 @@ export async function gateTimeout(trx: Transaction<DB>, db: Database, job: Job, 
   // The gate's deadline as the run shows it (phase `wakeAt`, output `timeoutAt`) is now the
   // second one, or none; it used to keep showing the first, already past.
   const output = { ...(exec.output && typeof exec.output === 'object' ? exec.output : {}), timeoutAt: secondDeadline === null ? null : new Date(secondDeadline).toISOString(), stage: 2 };
-  const moved = await trx.updateTable('phase_executions').set({ wake_at: secondDeadline, output: JSON.stringify(output) }).where('id', '=', exec.id).where('status', '=', 'waiting').executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw new LostRaceError(`phase execution ${exec.id}`);
-  return null;
+  // Through the one writer of run state: the run's rev moves, so a transition that read it
+  // before this escalation loses its race instead of writing the old deadline back.
+  return applyEvent(trx, db, row.id, { type: 'gate_escalated', executionId: exec.id, wakeAt: secondDeadline, output }, now, { loaded });
 }
 
 export function approverLabel(d: { user_id: string | null; email: string | null }) {

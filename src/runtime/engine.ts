@@ -53,9 +53,8 @@ export class Engine {
     // batches at once, the ready units shared out between them: a batch's statements are
     // round trips in order on its connection, and with no org-wide lock concurrent batches
     // of one org do not wait for each other.
-    const groupCommit = { maxBatch: o.config.groupCommitMax, parallel: o.db.dialect === 'postgres' ? 4 : 1 };
     this.worker = o.worker
-      ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, groupCommit, metrics: this.metrics })
+      ? new Worker({ db: o.db, config: o.config, logger: o.logger, now: o.now, notifier: this.notifier, concurrency, batchSize: concurrency, metrics: this.metrics })
       : null;
     this.mail = o.worker
       ? new MailDelivery({ db: o.db, smtpUrl: o.config.smtpUrl, logger: o.logger, now: o.now, owner: this.worker!.owner, metrics: this.metrics })

@@ -10,6 +10,8 @@ import { decide, type Decision, type RunEvent, type RunState } from '../core/dec
 import type { Phase } from '../definitions/index.js';
 import type { Database, Executor } from '../store/db.js';
 import { newId } from '../store/ids.js';
+import { rows } from '../store/statements.js';
+import type { PhaseExecutionsTable } from '../store/schema.js';
 import { versionDefinition } from '../store/workflows.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
@@ -85,12 +87,23 @@ export interface ApplyOptions {
 /** Locks the run's row (PostgreSQL) and reads it with its phase executions, in `trx`. */
 export async function lockAndLoadRun(trx: Transaction<DB>, db: Database, runId: string): Promise<{ row: RunRow; state: RunState } | null> {
   if (db.dialect === 'sqlite') return loadRun(trx, runId);
-  // One round trip locks and reads the row: a locking read returns the newest committed
-  // version once the lock is granted, and the executions are read by a later statement.
-  const row = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forNoKeyUpdate().executeTakeFirst();
-  if (!row) return null;
-  const execs = await trx.selectFrom('phase_executions').selectAll().where('run_id', '=', runId).orderBy('id').execute();
-  return { row, state: stateFromRows(row, execs) };
+  // One round trip locks the row and reads it with its executions. A locking read returns the
+  // newest committed version of the row once the lock is granted, but the executions come from
+  // the statement's snapshot, taken before any wait for the lock; `seen_rev` is the row's rev
+  // in that snapshot. Every write of executions moves the rev (saveRunState), so when the two
+  // revs agree the executions belong to the row returned; when they differ (the lock waited
+  // for a transition that committed meanwhile), the executions are read again.
+  const [found] = await rows<RunRow & { seen_rev: number | null; execs: PhaseExecutionsTable[] | null }>(
+    trx,
+    `SELECT r.*, (SELECT s.rev FROM runs s WHERE s.id = r.id) AS seen_rev,
+       (SELECT json_agg(pe ORDER BY pe.id) FROM phase_executions pe WHERE pe.run_id = r.id) AS execs
+     FROM runs r WHERE r.id = ? FOR NO KEY UPDATE OF r`,
+    [runId],
+  );
+  if (!found) return null;
+  const { seen_rev, execs, ...row } = found;
+  const current = seen_rev === row.rev ? (execs ?? []) : await rows<PhaseExecutionsTable>(trx, 'SELECT * FROM phase_executions WHERE run_id = ? ORDER BY id', [runId]);
+  return { row, state: stateFromRows(row, current) };
 }
 
 export async function applyEvent(trx: Transaction<DB>, db: Database, runId: string, event: RunEvent, at: number, opts: ApplyOptions = {}): Promise<Applied | null> {

@@ -26,7 +26,7 @@ import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
 import { runBulkJob } from './bulk.js';
 import type { Notifier } from './notifier.js';
-import { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter } from '../store/group-commit.js';
 import type { DB } from '../store/schema.js';
 import { phaseTiming, type Metrics, type PhaseTimer } from '../observability/metrics.js';
 
@@ -39,8 +39,6 @@ export interface WorkerOptions {
   concurrency?: number;
   batchSize?: number;
   idleMs?: number;
-  /** Group commit: most transitions in one transaction (1 = off), and transactions open at once. */
-  groupCommit?: { maxBatch: number; parallel: number };
   /** Counts claims, failures, executed phases and committed transitions. */
   metrics?: Metrics;
 }
@@ -65,10 +63,10 @@ export class Worker {
     this.concurrency = o.concurrency ?? 32;
     this.batchSize = o.batchSize ?? 32;
     this.idleMs = o.idleMs ?? 1000;
-    // SQLite group-commits every transaction of the process in its store (API writes too), so
-    // the worker shares that committer; on PostgreSQL the worker batches its own transitions.
-    this.committer = o.db.committer ?? new GroupCommitter(o.db.txAlone, { ...(o.groupCommit ?? { maxBatch: 64, parallel: 1 }), logger: o.logger });
-    this.committer.observe(o.metrics?.groupCommit);
+    // The store group-commits every transaction of the process (API writes too): the worker's
+    // transitions share that committer.
+    this.committer = o.db.committer;
+    this.committer.observe(o.metrics?.groupCommit, o.logger);
   }
 
   private commit<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {

@@ -17,16 +17,16 @@ export interface Database {
   /** A human-readable location: the SQLite file path or the PostgreSQL URL without password. */
   readonly location: string;
   /**
-   * Runs `fn` in a transaction. On SQLite it is group-committed: transactions that are ready
-   * on the same turn of the event loop (API writes and the worker's transitions alike) share
-   * one commit, each in its own savepoint (see group-commit.ts). On PostgreSQL it is a
-   * transaction of its own, retried on serialization failures and deadlocks.
+   * Runs `fn` in a transaction, group-committed: transactions that are ready on the same turn
+   * of the event loop (API writes and the worker's transitions alike) share one commit, each
+   * in its own savepoint (see group-commit.ts); one batch open at a time on SQLite, four on
+   * PostgreSQL, where a batch is retried on serialization failures and deadlocks.
    */
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction of its own, never shared. */
   txAlone<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
-  /** The committer behind `tx`, where the store group-commits (SQLite). */
-  readonly committer?: GroupCommitter;
+  /** The committer behind `tx`. */
+  readonly committer: GroupCommitter;
   /**
    * Resolves once every commit made so far is durable. A transaction's promise settles only
    * after its commit is durable; what else leaves the process (HTTP answers, server-sent

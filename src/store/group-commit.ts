@@ -86,9 +86,10 @@ export class GroupCommitter {
     private readonly o: GroupCommitOptions,
   ) {}
 
-  /** Who is told of commits from now on (a process's metrics). */
-  observe(observer: GroupCommitObserver | undefined) {
+  /** Who is told of commits from now on (a process's metrics), and where failed batches are logged. */
+  observe(observer: GroupCommitObserver | undefined, logger?: Logger) {
     this.o.observer = observer;
+    if (logger) this.o.logger = logger;
   }
 
   /** Runs `fn` in a transaction shared with other units; resolves once that transaction committed. */

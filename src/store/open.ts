@@ -14,7 +14,7 @@ export function isPostgresUrl(s: string): boolean {
  */
 export async function openDatabase(opts: { db?: string; dataDir?: string; migrate?: boolean; relaxedDurability?: boolean; groupCommitMax?: number } = {}): Promise<Database> {
   const target = opts.db ?? path.join(opts.dataDir ?? './data', 'flowgate.db');
-  const db = isPostgresUrl(target) ? openPostgres(target) : openSqlite(target, { relaxedDurability: opts.relaxedDurability, groupCommitMax: opts.groupCommitMax });
+  const db = isPostgresUrl(target) ? openPostgres(target, { groupCommitMax: opts.groupCommitMax }) : openSqlite(target, { relaxedDurability: opts.relaxedDurability, groupCommitMax: opts.groupCommitMax });
   if (opts.migrate !== false) {
     try {
       await migrate(db);

@@ -3,26 +3,53 @@ import fs from 'node:fs';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import type { DB } from './schema.js';
 import { makeTx, type Database } from './db.js';
+import { preparedName } from './statements.js';
+import { GroupCommitter } from './group-commit.js';
 
 // BIGINT columns hold UTC milliseconds and sequence numbers, all well inside 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export function openPostgres(url: string, opts: { max?: number } = {}): Database {
+export function openPostgres(url: string, opts: { max?: number; groupCommitMax?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(process.env.FLOWGATE_SQL_STATS ? { log: statementStats(process.env.FLOWGATE_SQL_STATS) } : {}) });
-  const tx = makeTx(k);
+  // Connections prepare the hot-path statements by name (statements.ts).
+  const preparingPool = { connect: async () => preparing(await pool.connect()), end: () => pool.end() };
+  const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool }), ...(process.env.FLOWGATE_SQL_STATS ? { log: statementStats(process.env.FLOWGATE_SQL_STATS) } : {}) });
+  const txAlone = makeTx(k);
+  // Every write of the process shares commits (API requests and the worker's transitions
+  // alike), up to four transactions open at once on the pool: under load a burst of requests
+  // costs a few BEGIN/COMMIT round trips and one audit insert, not one of each per request.
+  const committer = new GroupCommitter(txAlone, { maxBatch: opts.groupCommitMax ?? 64, parallel: 4 });
   return {
     dialect: 'postgres',
     k,
     location: redact(url),
-    tx,
-    txAlone: tx,
+    tx: (fn) => committer.run(fn),
+    txAlone,
+    committer,
     // COMMIT returns once the WAL is flushed (synchronous_commit on).
     durable: async () => {},
     close: () => k.destroy(),
   };
+}
+
+const PREPARING = Symbol('flowgate.preparing');
+
+/**
+ * Makes a pooled client run the statements statements.ts names (preparedName) as named
+ * prepared statements; node-postgres parses each name once per connection.
+ */
+function preparing(client: pg.PoolClient): pg.PoolClient {
+  const c = client as pg.PoolClient & { [PREPARING]?: true };
+  if (c[PREPARING]) return c;
+  const query = c.query.bind(c) as (...args: unknown[]) => unknown;
+  (c as { query: unknown }).query = (text: unknown, values?: unknown, cb?: unknown) => {
+    const name = typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
+    return name ? query({ name, text, values }, cb) : query(text, values, cb);
+  };
+  c[PREPARING] = true;
+  return c;
 }
 
 /**

@@ -32,6 +32,10 @@ function direct(q: Executor): Prepare | undefined {
 }
 
 const numbered = new Map<string, string>();
+/** PostgreSQL text → the name it is prepared under on each connection (postgres.ts). */
+const prepared = new Map<string, string>();
+/** Most statements prepared by name: past it, a new text runs unnamed (parsed each time). */
+const MOST_PREPARED = 1000;
 
 /** `?` placeholders as `$1, $2, …` (the texts here have no `?` inside string literals). */
 function forPostgres(text: string): string {
@@ -41,8 +45,18 @@ function forPostgres(text: string): string {
     out = text.replace(/\?/g, () => `$${++n}`);
     if (numbered.size > 2000) numbered.clear();
     numbered.set(text, out);
+    if (prepared.size < MOST_PREPARED && !prepared.has(out)) prepared.set(out, `fg_${prepared.size + 1}`);
   }
   return out;
+}
+
+/**
+ * The name a hot-path statement is prepared under on PostgreSQL, or undefined for any other
+ * text. A named statement is parsed and planned once per connection, then only bound and
+ * executed: the server's parse and plan work leaves the hot path.
+ */
+export function preparedName(text: string): string | undefined {
+  return prepared.get(text);
 }
 
 function compiled(q: Executor, text: string, params: readonly unknown[]): CompiledQuery {
