@@ -6,11 +6,12 @@
  * (PostgreSQL advisory lock; SQLite has one writer), so concurrent writers never fork it.
  */
 import crypto from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../store/schema.js';
 import type { Dialect } from '../store/migrations.js';
 import { canonicalJson } from './canonical.js';
 import { afterCommit, defer, registerFlusher } from '../store/before-commit.js';
+import { lockAuditChain } from '../store/locks.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -102,13 +103,8 @@ export async function sealAudit(k: Kysely<DB>, orgId: string, opts: { wait?: boo
   let sealed = 0;
   for (;;) {
     const n = await k.transaction().execute(async (trx) => {
-      if (opts.wait === false) {
-        // Someone else sealing this org now takes our events too, or its next pass does.
-        const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${'audit:' + orgId})) AS ok`.execute(trx);
-        if (!got.rows[0]?.ok) return -1;
-      } else {
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${'audit:' + orgId}))`.execute(trx);
-      }
+      // Without waiting, someone else sealing this org now takes our events too, or its next pass does.
+      if (!(await lockAuditChain(trx, orgId, { wait: opts.wait !== false }))) return -1;
       // A statement of its own after the lock: its snapshot sees every seal committed before.
       const pending = await trx.selectFrom('audit_pending').selectAll().where('org_id', '=', orgId).orderBy('id').limit(SEAL_BATCH).execute();
       if (pending.length === 0) return 0;
@@ -167,7 +163,7 @@ async function chainNow(trx: Transaction<DB>, dialect: Dialect, list: AuditInput
   const byOrg = new Map<string, AuditInput[]>();
   for (const e of list) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
   for (const [orgId, evs] of [...byOrg].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${'audit:' + orgId}))`.execute(trx);
+    await lockAuditChain(trx, orgId);
     await chainRows(trx, orgId, evs.map((e) => ({ ...e, data: canonicalJson(e.data ?? {}) })));
   }
 }

@@ -99,6 +99,7 @@ function triggeredRun(id = 'run_1'): RunState {
     targetVersionSeen: 1,
     startedAt: null,
     endedAt: null,
+    deletedAt: null,
     phases: [],
   };
 }
@@ -561,6 +562,47 @@ describe('phase_waiting', () => {
     refused(f.try({ type: 'phase_waiting', executionId: 'ghost', waitingFor: 'wait', wakeAt: T0 }), 'stale_event');
     f.fire();
     refused(f.try({ type: 'phase_waiting', executionId: waiting, waitingFor: 'wait', wakeAt: T0 }), 'stale_event');
+  });
+});
+
+describe('delete', () => {
+  it('hides a finished run, once, with its audit event; nothing else changes', () => {
+    const f = flowIn('completed');
+    const before = f.state;
+    f.tick(MINUTE);
+    const d = f.do({ type: 'delete', by: 'user:ann' });
+    expect(d.state).toEqual({ ...before, deletedAt: T0 + MINUTE });
+    expect(d.commands).toEqual([]);
+    expect(d.audit).toEqual([{ action: 'run.deleted', data: {} }]);
+    refused(f.try({ type: 'delete', by: 'user:ann' }), 'conflict');
+    const bulk = flowIn('completed').do({ type: 'delete', by: 'user:ann', bulkOperationId: 'op_1' });
+    expect(bulk.audit).toEqual([{ action: 'run.deleted', data: { bulkOperationId: 'op_1' } }]);
+  });
+
+  it('refuses an unfinished run', () => {
+    for (const status of ['triggered', 'active', 'waiting'] as const) refused(flowIn(status).try({ type: 'delete', by: 'user:ann' }), 'conflict');
+  });
+});
+
+describe('held (flow control has no slot)', () => {
+  it('keeps the run where it is, waiting for a slot, and parks the event it held', () => {
+    const f = new Flow(pipeline);
+    const d = f.do({ type: 'held', event: { type: 'start' } });
+    expect(d.state).toMatchObject({ status: 'triggered', waitingFor: 'flow_control', phases: [] });
+    expect(d.commands).toEqual([{ type: 'park', event: { type: 'start' } }]);
+    expect(d.audit).toEqual([]);
+    // The held event applies later, as it would have: the run starts.
+    expect(f.start().state).toMatchObject({ status: 'active', waitingFor: null, currentPhaseId: 'pause' });
+  });
+
+  it('holds a waiting run that a timer would wake, and refuses a finished run', () => {
+    const f = flowIn('waiting');
+    const timer = { type: 'timer_fired' as const, executionId: f.open().id };
+    const d = f.do({ type: 'held', event: timer });
+    expect(d.state).toMatchObject({ status: 'waiting', waitingFor: 'flow_control' });
+    expect(f.open()).toMatchObject({ status: 'waiting', waitingFor: 'wait' });
+    expect(f.do(timer).state).toMatchObject({ status: 'active', waitingFor: null });
+    refused(flowIn('completed').try({ type: 'held', event: { type: 'start' } }), 'stale_event');
   });
 });
 

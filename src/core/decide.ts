@@ -49,6 +49,8 @@ export interface RunState {
   targetVersionSeen: number | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** When the run was deleted (hidden from lists; its audit trail stays), or null. */
+  deletedAt: number | null;
   /** Every attempt of every phase, in the order they started. */
   phases: PhaseExec[];
 }
@@ -62,6 +64,13 @@ export type RunEvent =
   | { type: 'gate_decided'; executionId: string; decision: 'approve' | 'deny'; output?: unknown; targetVersion?: number }
   /** A gate's first deadline passed and it escalated: it waits on, with a new deadline (or none) and output. */
   | { type: 'gate_escalated'; executionId: string; wakeAt: number | null; output: unknown }
+  /**
+   * `event` would make the run active but flow control has no slot for it: the run stays as
+   * it is, waiting for a slot, and `event` is kept to be applied when one is given.
+   */
+  | { type: 'held'; event: RunEvent }
+  /** Hides a finished run from lists and pages (`bulkOperationId` when a bulk delete does it). */
+  | { type: 'delete'; by: string; bulkOperationId?: string }
   | { type: 'cancel'; by: string; reason?: string }
   | { type: 'skip'; phaseId: string; by: string; reason: string }
   /** `targetVersion`: the target's version when the person asked; a mutate that failed `stale` checks against it. */
@@ -72,7 +81,9 @@ export type Command =
   | { type: 'schedule_timer'; executionId: string; dueAt: number }
   | { type: 'cancel_timers' }
   | { type: 'abort'; executionId: string }
-  | { type: 'close_links' };
+  | { type: 'close_links' }
+  /** Keep `event` until flow control admits the run (a `resume` job). */
+  | { type: 'park'; event: RunEvent };
 
 export interface AuditNote {
   action: string;
@@ -252,6 +263,19 @@ export function decide(phases: readonly PhaseSpec[], state: RunState, event: Run
       // The run stays where it is; only the gate's deadline (as the run shows it) and output move.
       exec.wakeAt = event.wakeAt;
       exec.output = event.output;
+      break;
+    }
+    case 'held': {
+      if (isTerminal(s.status)) return refuse('stale_event', `Run ${s.id} is already ${s.status}.`);
+      s.waitingFor = 'flow_control';
+      commands.push({ type: 'park', event: event.event });
+      break;
+    }
+    case 'delete': {
+      if (!isTerminal(s.status)) return refuse('conflict', `Run ${s.id} is ${s.status}; only finished runs can be deleted (cancel it first).`);
+      if (s.deletedAt !== null) return refuse('conflict', `Run ${s.id} is already deleted.`);
+      s.deletedAt = ctx.now;
+      audit.push({ action: 'run.deleted', data: event.bulkOperationId ? { bulkOperationId: event.bulkOperationId } : {} });
       break;
     }
     case 'cancel': {

@@ -5,7 +5,6 @@
  * decisions at the same instant, or a decision racing the timeout, give exactly one outcome.
  */
 import type { Transaction } from 'kysely';
-import { sql } from 'kysely';
 import { appendAudit } from '../audit/log.js';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../core/errors.js';
 import { evaluateGate, type GateState } from '../core/gate.js';
@@ -25,6 +24,7 @@ import { linkState } from './guest-links.js';
 import { LostRaceError, loadRun, type RunRow } from './run-store.js';
 import { applyEvent, lockAndLoadRun, versionPhases, type Applied } from './transition.js';
 import { rows } from '../store/statements.js';
+import { lockRuns } from '../store/locks.js';
 
 export type Approver = { userId: string } | { email: string; link: GuestLinksTable };
 
@@ -244,7 +244,7 @@ export async function reevaluateGatesOnEdit(trx: Transaction<DB>, event: TargetE
   const diff = event.changed.map((f) => describeChange(f, (event.before as unknown as Record<string, unknown>)[f], (target as unknown as Record<string, unknown>)[f]));
   // Every run is locked, in id order, before the first is changed.
   const ids = waiting.map((r) => r.id).sort();
-  if (dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
+  await lockRuns(trx, ids);
   for (const id of ids) {
     const loaded = await loadRun(trx, id);
     if (!loaded) continue;

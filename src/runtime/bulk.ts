@@ -16,6 +16,7 @@
  * audit event per run, by the requester. Delete hides finished runs (`deleted_at`, rev
  * bumped) with one `run.deleted` event per run; it never cancels anything.
  */
+import { lockBulkOperation, lockRuns } from '../store/locks.js';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { appendAudit } from '../audit/log.js';
@@ -217,7 +218,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
   // First: once this transaction holds the job row, no other worker can claim it, and a
   // lease that already moved on aborts the batch before anything is written.
   await completeJob(trx, job);
-  if (db.dialect === 'postgres') await sql`SELECT id FROM bulk_operations WHERE id = ${operationId} FOR UPDATE`.execute(trx);
+  await lockBulkOperation(trx, operationId);
   const op = await trx.selectFrom('bulk_operations').selectAll().where('id', '=', operationId).executeTakeFirst();
   const idle: BatchResult = { orgId: op?.org_id ?? null, changedRuns: [], aborts: [], applied: [], more: false };
   if (!op || op.status !== 'running') return idle;
@@ -249,7 +250,7 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
     // Lock the whole batch up front, in id order, before the first audit write takes the
     // org's audit lock: locking runs one by one after it would deadlock against a worker
     // that holds a run and waits for that lock.
-    if (db.dialect === 'postgres') await sql`SELECT id FROM runs WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
+    await lockRuns(trx, ids);
     if (scope.action === 'cancel') {
       for (const id of ids) {
         const applied = await applyEvent(trx, db, id, { type: 'cancel', by: actor, reason: `bulk operation ${op.id}` }, now);
@@ -260,21 +261,12 @@ async function processBatch(trx: Transaction<DB>, deps: BulkDeps, job: Job, oper
         appliedCancels.push(applied);
       }
     } else {
-      const deleted = await trx
-        .updateTable('runs')
-        .set({ deleted_at: now, updated_at: now, rev: sql<number>`rev + 1` })
-        .where('id', 'in', ids)
-        .where('status', 'in', [...TERMINAL_RUN_STATUSES])
-        .where('deleted_at', 'is', null)
-        .returning('id')
-        .execute();
-      const gone = deleted.map((r) => r.id).sort();
-      await appendAudit(
-        trx,
-        db.dialect,
-        gone.map((id) => ({ orgId: op.org_id, actor, action: 'run.deleted', subject: `run:${id}`, runId: id, data: { bulkOperationId: op.id }, at: now })),
-      );
-      changedRuns.push(...gone);
+      for (const id of ids) {
+        // Only runs that had finished when the operation was counted are selected; one that
+        // is unfinished or deleted by now is refused by decide() and left alone.
+        const applied = await applyEvent(trx, db, id, { type: 'delete', by: actor, bulkOperationId: op.id }, now);
+        if (applied?.decision.ok) changedRuns.push(id);
+      }
     }
   }
 

@@ -119,7 +119,6 @@ export class Engine {
   /** What must follow the commit of a transition made outside the worker (a decision, a control). */
   afterCommit(applied: Applied | null) {
     this.metrics.transition(applied);
-    if (applied?.parked) this.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.worker?.abort(id);
     this.notifier.runChanged(applied.row.id, applied.row.org_id);

@@ -28,10 +28,7 @@ import type { Database, Executor } from '../store/db.js';
 import { dialectOf } from '../store/dialect.js';
 import { rows, run } from '../store/statements.js';
 import type { DB } from '../store/schema.js';
-import { enqueueJobs } from './jobs.js';
 import { defer, registerFlusher } from '../store/before-commit.js';
-import type { RunRow } from './run-store.js';
-import { LostRaceError } from './run-store.js';
 
 /** The due time of a parked job: never, until admission sets it to now. */
 export const PARKED = 8_640_000_000_000_000;
@@ -99,20 +96,6 @@ export async function takeSlot(trx: Executor, orgId: string, runId: string, opts
 /** Frees every slot run `runId` holds (at most one); returns how many. */
 export async function releaseSlot(trx: Executor, orgId: string, runId: string): Promise<number> {
   return run(trx, 'UPDATE org_slots SET run_id = NULL WHERE org_id = ? AND run_id = ?', [orgId, runId]);
-}
-
-/** Parks `event` for run `row`: kept in a resume job, the run marked as waiting for a slot. */
-export async function park(trx: Transaction<DB>, row: RunRow, event: RunEvent, now: number): Promise<void> {
-  const r = await trx
-    .updateTable('runs')
-    .set({ waiting_for: 'flow_control', rev: row.rev + 1, updated_at: now })
-    .where('id', '=', row.id)
-    .where('rev', '=', row.rev)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw new LostRaceError(`run ${row.id}`);
-  await enqueueJobs(trx, [{ kind: 'resume', orgId: row.org_id, runId: row.id, payload: { event }, dueAt: PARKED }], now);
-  // A slot freed by a transaction that could not see this park yet is handed over here.
-  await requestAdmission(trx, row.org_id, now);
 }
 
 /**

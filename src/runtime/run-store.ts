@@ -75,6 +75,7 @@ export function stateFromRows(run: RunRow, execs: PhaseExecutionsTable[]): RunSt
     targetVersionSeen: run.target_version_seen,
     startedAt: run.started_at,
     endedAt: run.ended_at,
+    deletedAt: run.deleted_at,
     phases: execs.map(execFromRow),
   };
 }
@@ -103,9 +104,9 @@ export async function saveRunState(trx: Transaction<DB>, row: RunRow, prev: RunS
   if (dialectOf(trx) === 'postgres') return saveInOneStatement(trx, row, next, now, updates, inserts);
   const changed = await run(
     trx,
-    `UPDATE runs SET status = ?, outcome = ?, current_phase_id = ?, waiting_for = ?, error = ?, target_version_seen = ?, started_at = ?, ended_at = ?, updated_at = ?, rev = ?
+    `UPDATE runs SET status = ?, outcome = ?, current_phase_id = ?, waiting_for = ?, error = ?, target_version_seen = ?, started_at = ?, ended_at = ?, deleted_at = ?, updated_at = ?, rev = ?
      WHERE id = ? AND rev = ?`,
-    [next.status, next.outcome, next.currentPhaseId, next.waitingFor, json(next.error), next.targetVersionSeen, next.startedAt, next.endedAt, now, row.rev + 1, row.id, row.rev],
+    [next.status, next.outcome, next.currentPhaseId, next.waitingFor, json(next.error), next.targetVersionSeen, next.startedAt, next.endedAt, next.deletedAt, now, row.rev + 1, row.id, row.rev],
   );
   if (changed !== 1) throw new LostRaceError(`run ${row.id}`);
   for (const { row: e, oldStatus } of updates) {
@@ -144,7 +145,7 @@ async function saveInOneStatement(
 ): Promise<number> {
   const ctes = [
     sql`r AS (UPDATE runs SET status = ${next.status}, outcome = ${next.outcome}, current_phase_id = ${next.currentPhaseId}, waiting_for = ${next.waitingFor},
-      error = ${json(next.error)}, target_version_seen = ${next.targetVersionSeen}, started_at = ${next.startedAt}, ended_at = ${next.endedAt}, updated_at = ${now}, rev = ${row.rev + 1}
+      error = ${json(next.error)}, target_version_seen = ${next.targetVersionSeen}, started_at = ${next.startedAt}, ended_at = ${next.endedAt}, deleted_at = ${next.deletedAt}, updated_at = ${now}, rev = ${row.rev + 1}
       WHERE id = ${row.id} AND rev = ${row.rev} RETURNING 1)`,
     ...updates.map(
       ({ row: e, oldStatus }, i) =>

@@ -5,8 +5,9 @@
  * is simply overdue: it fires once, marked late, and the next slot is computed from now, so
  * missed slots are not replayed one by one.
  */
+import { lockWorkflow } from '../store/locks.js';
 import { Cron } from 'croner';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Trigger } from '../definitions/index.js';
 import { dialectOf } from '../store/dialect.js';
 import type { DB } from '../store/schema.js';
@@ -21,19 +22,12 @@ export function nextSlot(trigger: Extract<Trigger, { type: 'schedule' }>, after:
   return next ? next.getTime() : null;
 }
 
-/**
- * Serialises the writers of a workflow's schedule job (a save or enable/disable, and a fire)
- * on PostgreSQL. Without it, a save that read the job list before a concurrent fire committed
- * would miss the fire's next job and add its own: two jobs, every slot fired twice over.
- * (SQLite has one writer.)
- */
-async function lockWorkflow(trx: Transaction<DB>, workflowId: string): Promise<void> {
-  // NO KEY UPDATE: excludes saves and other fires, not the FK checks of runs being created.
-  if (dialectOf(trx) === 'postgres') await sql`SELECT id FROM workflows WHERE id = ${workflowId} FOR NO KEY UPDATE`.execute(trx);
-}
-
 /** Makes the workflow's schedule job match its current definition and enabled state. */
 export async function syncSchedule(trx: Transaction<DB>, workflowId: string, now: number): Promise<void> {
+  // Serialises the writers of a workflow's schedule job (a save or enable/disable, and a fire)
+  // on PostgreSQL. Without it, a save that read the job list before a concurrent fire
+  // committed would miss the fire's next job and add its own: two jobs, every slot fired
+  // twice over. (SQLite has one writer.)
   await lockWorkflow(trx, workflowId);
   const wf = await trx
     .selectFrom('workflows as w')

@@ -16,7 +16,7 @@ import { versionDefinition } from '../store/workflows.js';
 import type { DB } from '../store/schema.js';
 import { enqueueJobs, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, stateFromRows, type RunRow } from './run-store.js';
-import { needsSlot, park, releaseSlot, requestAdmission, takeSlot } from './flow-control.js';
+import { needsSlot, PARKED, releaseSlot, requestAdmission, takeSlot } from './flow-control.js';
 
 export interface Applied {
   /** The type of the event applied (or refused). */
@@ -28,7 +28,7 @@ export interface Applied {
   aborts: string[];
   /** True when due jobs were enqueued: idle workers should be woken after the commit. */
   wake: boolean;
-  /** True when flow control parked the run instead of applying the event. */
+  /** True when flow control held the run (decide's `held`) instead of applying the event. */
   parked: boolean;
   /** An execution to run now in this transaction instead of through a job (ApplyOptions.inline). */
   inline: string | null;
@@ -62,6 +62,7 @@ export function rowAfter(a: Applied): RunRow {
     target_version_seen: next.targetVersionSeen,
     started_at: next.startedAt,
     ended_at: next.endedAt,
+    deleted_at: next.deletedAt,
     updated_at: a.at,
   };
 }
@@ -114,34 +115,24 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   // transition before the one it follows, or a cancel could end a run before its last phase began.
   const now = Math.max(at, row.updated_at);
   const phases = await versionPhases(trx, row.workflow_id, row.workflow_version);
-  const decision = decide(phases, state, event, { now, newId });
+  let decision = decide(phases, state, event, { now, newId });
   if (!decision.ok) {
     // An admitted run whose held-back event no longer applies gives its slot back.
     if (opts.resumeJobId && (await releaseSlot(trx, row.org_id, runId))) await requestAdmission(trx, row.org_id, now);
     return { event: event.type, decision, row, state, aborts: [], wake: false, parked: false, inline: null, at: now, prev: state, deferred: false };
   }
 
-  // Flow control: a run that would become active without a free slot is parked instead.
-  // Manual retry and skip are not held: they take a slot if one is free and go on regardless.
-  const entersActive = state.status !== 'active' && decision.state.status === 'active';
-  if (entersActive) {
+  // Flow control: a run that would become active without a free slot is held instead, the
+  // event kept for when a slot is given (decide's `held`). Manual retry and skip are not
+  // held: they take a slot if one is free and go on regardless.
+  let parked = false;
+  if (state.status !== 'active' && decision.state.status === 'active') {
     const held = needsSlot(event);
     const got = await takeSlot(trx, row.org_id, runId, { queued: held && !opts.resumeJobId, admitted: !!opts.resumeJobId });
     if (!got && held) {
-      await park(trx, row, event, now);
-      return {
-        event: event.type,
-        decision: { ok: false, code: 'conflict', message: 'Held by flow control until a slot frees up.' },
-        row,
-        state,
-        aborts: [],
-        wake: false,
-        parked: true,
-        inline: null,
-        at: now,
-        prev: state,
-        deferred: false,
-      };
+      decision = decide(phases, state, { type: 'held', event }, { now, newId });
+      if (!decision.ok) throw new Error(`holding run ${runId} failed: ${decision.message}`);
+      parked = true;
     }
   }
   const rev = opts.defer ? row.rev : await saveRunState(trx, row, state, decision.state, now);
@@ -173,6 +164,12 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
         // Approval links die with their gate; share links (view and comment) live until they expire.
         await trx.updateTable('guest_links').set({ closed_at: now }).where('run_id', '=', runId).where('kind', '=', 'approval').where('closed_at', 'is', null).execute();
         break;
+      case 'park':
+        // Due "never" until admission hands the run a slot; a slot freed by a transaction that
+        // could not see this park yet is handed over by the admission requested here.
+        jobs.push({ kind: 'resume', orgId: row.org_id, runId, payload: { event: c.event }, dueAt: PARKED });
+        await requestAdmission(trx, row.org_id, now);
+        break;
       default: {
         const never: never = c;
         throw new Error(`unknown command ${(never as { type: string }).type}`);
@@ -183,7 +180,7 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
   // A run leaving `active` (or a parked run that ends, its resume job deleted above) frees
   // its slot for a parked one; admission happens once per org just before the commit.
   let admits = false;
-  if (decision.state.status !== 'active' && (state.status === 'active' || row.waiting_for === 'flow_control')) {
+  if (!parked && decision.state.status !== 'active' && (state.status === 'active' || row.waiting_for === 'flow_control')) {
     admits = (await releaseSlot(trx, row.org_id, runId)) > 0;
     if (admits) await requestAdmission(trx, row.org_id, now);
   }
@@ -194,13 +191,13 @@ export async function applyEvent(trx: Transaction<DB>, db: Database, runId: stri
     decision.audit.map((a) => ({ orgId: row.org_id, actor, action: a.action, subject: `run:${runId}`, runId, data: a.data, at: now })),
   );
   return {
-    event: event.type,
+    event: parked ? 'held' : event.type,
     decision,
     row: { ...row, rev },
     state: decision.state,
     aborts,
     wake: admits || jobs.some((j) => j.dueAt <= now),
-    parked: false,
+    parked,
     inline,
     at: now,
     prev: state,

@@ -326,7 +326,6 @@ export class Worker {
 
   private afterCommit(applied: Applied | null) {
     this.o.metrics?.transition(applied);
-    if (applied?.parked) this.o.notifier.runChanged(applied.row.id, applied.row.org_id);
     if (!applied || !applied.decision.ok) return;
     for (const id of applied.aborts) this.abort(id);
     this.o.notifier.runChanged(applied.row.id, applied.row.org_id);

@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/log.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { isTerminal, type RunStatus } from '../../core/states.js';
 import { gatesOfRun } from '../../runtime/approvals.js';
@@ -255,12 +254,9 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       });
       row = await visibleRun(db.k, auth, req.params.id, 'write');
     }
-    const now = ctx.now();
-    await db.tx(async (trx) => {
-      const res = await trx.updateTable('runs').set({ deleted_at: now, updated_at: now, rev: row.rev + 1 }).where('id', '=', row.id).where('rev', '=', row.rev).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`Run ${row.id} changed while it was being deleted; try again.`);
-      await appendAudit(trx, db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'run.deleted', subject: `run:${row.id}`, runId: row.id, data: {}, at: now });
-    });
+    // Through the guarded path like any change of a run (decide's `delete`): a run that
+    // changed meanwhile is read again, one that was deleted meanwhile is a 409.
+    await ctx.engine.control(row.id, { type: 'delete', by: `user:${auth.userId}` });
     return reply.code(204).send();
   });
 
