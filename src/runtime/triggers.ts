@@ -15,6 +15,7 @@ import type { DB } from '../store/schema.js';
 import type { Target, TargetEvent } from '../store/targets.js';
 import { createRun } from './runs.js';
 import { rows } from '../store/statements.js';
+import { txCached } from '../store/tx-cache.js';
 import { versionDefinition } from '../store/workflows.js';
 
 export interface FiredEvent {
@@ -53,7 +54,9 @@ export function triggerMatches(trigger: Trigger, e: FiredEvent): boolean {
 
 /** Creates one run per matching enabled workflow of the event's space; returns their ids. */
 export async function fireEvent(trx: Transaction<DB>, e: FiredEvent): Promise<string[]> {
-  const candidates = await rows<{ id: string; version: number }>(trx, 'SELECT id, version FROM workflows WHERE space_id = ? AND org_id = ? AND enabled = 1', [e.spaceId, e.orgId]);
+  const candidates = await txCached(trx, `workflows:${e.orgId}:${e.spaceId}`, () =>
+    rows<{ id: string; version: number }>(trx, 'SELECT id, version FROM workflows WHERE space_id = ? AND org_id = ? AND enabled = 1', [e.spaceId, e.orgId]),
+  );
   const created: string[] = [];
   for (const wf of candidates) {
     if (wf.id === e.fromWorkflowId) continue;

@@ -265,7 +265,6 @@ export class Worker {
       for (const a of unsaved) a.row = { ...a.row, rev };
       unsaved.length = 0;
     };
-    const targets = new TargetReads();
     let cur = first;
     for (let n = 0; cur?.decision.ok && cur.inline; n++) {
       const executionId = cur.inline;
@@ -285,10 +284,9 @@ export class Worker {
           await save();
           row.rev = cur.row.rev;
         }
-        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal, targets);
+        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal);
         if (!ctx) throw new Error(`execution ${executionId} is not running`);
         const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
-        if (!TARGET_UNCHANGED.has(exec.type)) targets.forget();
         next = await applyEvent(trx, this.o.db, row.id, resultEvent(executionId, result), this.o.now(), { loaded: { row, state }, inline: inline.allowed, defer: true });
       } catch (err) {
         this.o.logger.warn({ err, run: row.id, execution: executionId }, 'running a phase inline failed; running the job again with the phase queued');
@@ -333,7 +331,7 @@ export class Worker {
     if (applied.wake) this.o.notifier.jobsDue();
   }
 
-  private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal, targets = new TargetReads()): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
+  private async context(q: Executor, row: RunRow, state: RunState, executionId: string, signal: AbortSignal): Promise<Omit<PhaseContext, 'db'> & { db: Database } | null> {
     const exec = state.phases.find((p) => p.id === executionId);
     if (!exec || exec.status !== 'running') return null;
     const phases = await versionPhases(q, row.workflow_id, row.workflow_version);
@@ -341,7 +339,8 @@ export class Worker {
     let target: Target | null = null;
     let targetDeleted = false;
     if (row.target_type && row.target_id) {
-      const t = await targets.get(q, row.org_id, row.target_type, row.target_id);
+      // Read once per transaction (store/tx-cache.ts): the phases of an inline chain share it.
+      const t = await getTarget(q, row.org_id, row.target_type, row.target_id, { includeDeleted: true });
       targetDeleted = !t || Boolean((t as { deletedAt?: unknown }).deletedAt);
       target = targetDeleted ? null : t;
     }
@@ -443,24 +442,6 @@ async function safeExecute(fn: () => Promise<PhaseResult>): Promise<PhaseResult>
     if (err instanceof PhaseError) return { kind: 'failed', code: err.code, message: err.message };
     if (err instanceof FlowgateError) return { kind: 'failed', code: 'internal', message: err.message };
     throw err;
-  }
-}
-
-/** Phase types whose handlers never change their run's target: a target read before them is still current after. */
-const TARGET_UNCHANGED = new Set(['notify', 'comment', 'condition', 'wait', 'share_email', 'approval']);
-
-/** The run's target as read once for the phases of one inline chain (until a phase may have changed it). */
-class TargetReads {
-  private hit: { key: string; value: Target | null } | null = null;
-
-  async get(q: Executor, orgId: string, type: Target['type'], id: string): Promise<Target | null> {
-    const key = `${type}:${id}`;
-    if (this.hit?.key !== key) this.hit = { key, value: await getTarget(q, orgId, type, id, { includeDeleted: true }) };
-    return this.hit.value;
-  }
-
-  forget() {
-    this.hit = null;
   }
 }
 

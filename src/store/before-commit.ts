@@ -16,6 +16,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import type { Executor } from './db.js';
+import { txForget } from './tx-cache.js';
 
 export interface Flusher<E> {
   /** Lower runs first: admission before the audit events (last). */
@@ -86,6 +87,8 @@ export function mark(trx: Transaction<DB>): number {
 
 /** Drops the entries added since `at` (after rolling back to a savepoint). */
 export function rewind(trx: Transaction<DB>, at: number): void {
+  // What the transaction cached may have come from the unit's own writes, now gone.
+  txForget(trx);
   const list = open.get(trx);
   if (list && list.length > at) list.length = at;
 }

@@ -23,6 +23,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.
 import type { Executor } from './db.js';
 import { newId } from './ids.js';
 import { rows, run } from './statements.js';
+import { txCached, txForget, txRemember } from './tx-cache.js';
 import { runTargetHooks } from './target-hooks.js';
 import type { ContentItemsTable, DB, TasksTable } from './schema.js';
 
@@ -209,9 +210,14 @@ function toTarget(type: TargetType, row: Row): Target {
 
 // Both tables share id, org_id, space_id, version, updated_at and deleted_at; queries below
 // touch type-specific columns only through COLUMNS, so one code path serves both.
-async function selectRow(db: Executor, orgId: string, type: TargetType, id: string): Promise<Row | undefined> {
-  const [row] = await rows<Row>(db, `SELECT * FROM ${TABLE[type]} WHERE id = ? AND org_id = ?`, [id, orgId]);
-  return row;
+// A transaction reads a target once (tx-cache.ts); every write below replaces or forgets
+// its entry, and a write that loses its race reads the row afresh.
+const rowKey = (orgId: string, type: TargetType, id: string) => `target:${type}:${orgId}:${id}`;
+
+async function selectRow(db: Executor, orgId: string, type: TargetType, id: string, opts: { fresh?: boolean } = {}): Promise<Row | undefined> {
+  const read = async () => (await rows<Row>(db, `SELECT * FROM ${TABLE[type]} WHERE id = ? AND org_id = ?`, [id, orgId]))[0];
+  if (opts.fresh) txForget(db, rowKey(orgId, type, id));
+  return txCached(db, rowKey(orgId, type, id), read);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -329,8 +335,8 @@ export class TargetDeletedError extends NotFoundError {
   }
 }
 
-async function liveRow(trx: Executor, orgId: string, type: TargetType, id: string): Promise<Row> {
-  const row = await selectRow(trx, orgId, type, id);
+async function liveRow(trx: Executor, orgId: string, type: TargetType, id: string, opts: { fresh?: boolean } = {}): Promise<Row> {
+  const row = await selectRow(trx, orgId, type, id, opts);
   if (!row) throw new NotFoundError(TARGET_LABEL[type]);
   if (row.deleted_at !== null) throw new TargetDeletedError(type, id);
   return row;
@@ -366,6 +372,7 @@ export async function createTarget<T extends TargetType>(
   };
   for (const [field, { column, encode }] of Object.entries(COLUMNS[type])) values[column] = encode(fields[field]);
   await trx.insertInto(TABLE[type] as 'tasks').values(values as unknown as TasksTable).execute();
+  txRemember(trx, rowKey(orgId, type, id), values as unknown as Row);
   const target = toTarget(type, values as unknown as Row) as TargetOf<T>;
   await recordTargetEvent(trx, { kind: 'created', orgId, target, by, at: now });
   return target;
@@ -417,11 +424,13 @@ export async function editTarget<T extends TargetType>(
     );
     if (updated === 0) {
       // Lost a race to a concurrent edit or delete that committed after our read.
-      const current = await liveRow(trx, orgId, type, id);
+      const current = await liveRow(trx, orgId, type, id, { fresh: true });
       if (expectedVersion !== undefined || attempt >= 10) throw versionMismatch(type, current.version, expectedVersion ?? row.version);
       continue;
     }
-    const after = toTarget(type, { ...row, ...set, version: row.version + 1, updated_at: now } as Row) as TargetOf<T>;
+    const written = { ...row, ...set, version: row.version + 1, updated_at: now } as Row;
+    txRemember(trx, rowKey(orgId, type, id), written);
+    const after = toTarget(type, written) as TargetOf<T>;
     await recordTargetEvent(trx, { kind: 'updated', orgId, before, after, changed, by, at: now });
     return { before, after, changed };
   }
@@ -448,9 +457,10 @@ export async function deleteTarget<T extends TargetType>(
   const res = await q.executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) {
     // Lost a race: deleted meanwhile (liveRow throws), or edited when a version was expected.
-    const current = await liveRow(trx, orgId, type, id);
+    const current = await liveRow(trx, orgId, type, id, { fresh: true });
     throw versionMismatch(type, current.version, expectedVersion ?? row.version);
   }
+  txRemember(trx, rowKey(orgId, type, id), { ...row, deleted_at: now } as Row);
   const target = { ...toTarget(type, row), deletedAt: iso(now) } as TargetOf<T>;
   await recordTargetEvent(trx, { kind: 'deleted', orgId, target, by, at: now });
   return target;

@@ -8,6 +8,7 @@
 import type { Trigger, Phase } from '../definitions/schema.js';
 import type { Executor } from './db.js';
 import { rows } from './statements.js';
+import { txCached, txForget } from './tx-cache.js';
 
 /** What a version row's `definition` column holds (JSON). */
 export interface StoredDefinition {
@@ -170,15 +171,20 @@ export async function spaceMemberIds(db: Executor, spaceId: string): Promise<Set
  * org's owners and admins; `editors` are the space's editors.
  */
 export async function spaceRoster(db: Executor, spaceId: string): Promise<{ members: Set<string>; editors: Set<string> }> {
-  const found = await rows<{ user_id: string; role: string }>(
-    db,
-    `SELECT user_id, role FROM space_members WHERE space_id = ?
-     UNION ALL
-     SELECT m.user_id, 'org_admin' FROM spaces s JOIN memberships m ON m.org_id = s.org_id WHERE s.id = ? AND m.role IN ('owner', 'admin')`,
-    [spaceId, spaceId],
-  );
-  return { members: new Set(found.map((r) => r.user_id)), editors: new Set(found.filter((r) => r.role === 'editor').map((r) => r.user_id)) };
+  return txCached(db, `${ROSTER}${spaceId}`, async () => {
+    const found = await rows<{ user_id: string; role: string }>(
+      db,
+      `SELECT user_id, role FROM space_members WHERE space_id = ?
+       UNION ALL
+       SELECT m.user_id, 'org_admin' FROM spaces s JOIN memberships m ON m.org_id = s.org_id WHERE s.id = ? AND m.role IN ('owner', 'admin')`,
+      [spaceId, spaceId],
+    );
+    return { members: new Set(found.map((r) => r.user_id)), editors: new Set(found.filter((r) => r.role === 'editor').map((r) => r.user_id)) };
+  });
 }
+
+/** The read cache's prefix for spaces' people: a write of space members or org memberships forgets it. */
+export const ROSTER = 'roster:';
 
 export interface NewWorkflow {
   id: string;
@@ -194,6 +200,7 @@ export interface NewWorkflow {
 
 /** Inserts a workflow and its version 1. */
 export async function insertWorkflow(db: Executor, w: NewWorkflow): Promise<void> {
+  txForget(db, 'workflows:');
   await db
     .insertInto('workflows')
     .values({
@@ -234,6 +241,7 @@ export interface SaveVersion {
  * the workflow is no longer at expectedVersion (another save won the race).
  */
 export async function saveWorkflowVersion(db: Executor, s: SaveVersion): Promise<{ saved: false } | { saved: true; version: number }> {
+  txForget(db, 'workflows:');
   const version = s.expectedVersion + 1;
   const res = await db
     .updateTable('workflows')
@@ -260,6 +268,7 @@ export async function saveWorkflowVersion(db: Executor, s: SaveVersion): Promise
  * state, so a caller records only real changes even when two requests race.
  */
 export async function setWorkflowEnabled(db: Executor, id: string, enabled: boolean, now: number): Promise<boolean> {
+  txForget(db, 'workflows:');
   const res = await db
     .updateTable('workflows')
     .set({ enabled: enabled ? 1 : 0, updated_at: now })

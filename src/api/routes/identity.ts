@@ -1,6 +1,8 @@
 /**
  * Setup, orgs, login/logout, the caller's identity, users. API.md "Setup and identity".
  */
+import { txForget } from '../../store/tx-cache.js';
+import { ROSTER } from '../../store/workflows.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -64,6 +66,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       await resizeSlots(trx, orgId, 100);
       const userId = await insertUser(trx, req.body, now, true);
       await trx.insertInto('memberships').values({ org_id: orgId, user_id: userId, role: 'owner', created_at: now }).execute();
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId, actor: `user:${userId}`, action: 'org.created', subject: `org:${orgId}`, data: { name: req.body.orgName, via: 'setup' }, at: now });
       const token = await issueToken(trx, ctx, userId, orgId, now);
       return { org: { id: orgId }, user: { id: userId }, token };
@@ -89,6 +92,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       const existing = await trx.selectFrom('users').select('id').where('email', '=', req.body.owner.email.toLowerCase()).executeTakeFirst();
       const userId = existing?.id ?? (await insertUser(trx, req.body.owner, now));
       await trx.insertInto('memberships').values({ org_id: orgId, user_id: userId, role: 'owner', created_at: now }).execute();
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId, actor: `user:${auth.userId}`, action: 'org.created', subject: `org:${orgId}`, data: { name: req.body.name, owner: userId }, at: now });
       return { org: { id: orgId }, user: { id: userId } };
     });
@@ -184,6 +188,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       }
       const userId = existing?.id ?? (await insertUser(trx, req.body, now));
       await trx.insertInto('memberships').values({ org_id: auth.orgId, user_id: userId, role: req.body.role as OrgRole, created_at: now }).execute();
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'user.added', subject: `user:${userId}`, data: { role: req.body.role, email: req.body.email.toLowerCase() }, at: now });
       return { id: userId, email: existing?.email ?? req.body.email.toLowerCase(), name: existing?.name ?? req.body.name, role: req.body.role };
     });

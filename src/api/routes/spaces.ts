@@ -1,4 +1,6 @@
 /** The org's settings, spaces and space membership. */
+import { txForget } from '../../store/tx-cache.js';
+import { ROSTER } from '../../store/workflows.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -68,6 +70,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
     await ctx.db.tx(async (trx) => {
       await trx.insertInto('spaces').values({ id, org_id: auth.orgId, name: req.body.name, statuses: JSON.stringify(statuses), created_at: now }).execute();
       await trx.insertInto('space_members').values({ space_id: id, user_id: auth.userId, role: 'editor', created_at: now }).execute();
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.created', subject: `space:${id}`, data: { name: req.body.name }, at: now });
     });
     return reply.code(201).send({ id, name: req.body.name, statuses });
@@ -134,6 +137,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       const existing = await trx.selectFrom('space_members').select('role').where('space_id', '=', space.id).where('user_id', '=', req.params.userId).executeTakeFirst();
       if (existing) await trx.updateTable('space_members').set({ role: req.body.role }).where('space_id', '=', space.id).where('user_id', '=', req.params.userId).execute();
       else await trx.insertInto('space_members').values({ space_id: space.id, user_id: req.params.userId, role: req.body.role, created_at: now }).execute();
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.member_set', subject: `space:${space.id}`, data: { userId: req.params.userId, role: req.body.role }, at: now });
     });
     return { spaceId: space.id, userId: req.params.userId, role: req.body.role };
@@ -149,6 +153,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
     await ctx.db.tx(async (trx) => {
       const res = await trx.deleteFrom('space_members').where('space_id', '=', space.id).where('user_id', '=', req.params.userId).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) throw new NotFoundError('Space member');
+      txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.member_removed', subject: `space:${space.id}`, data: { userId: req.params.userId }, at: now });
     });
     return reply.code(204).send();
