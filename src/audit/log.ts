@@ -170,13 +170,9 @@ async function chainNow(trx: Transaction<DB>, dialect: Dialect, list: AuditInput
 
 /** Chains one org's events (data already canonical JSON) onto its head, in multi-row inserts. */
 async function chainRows(trx: Transaction<DB>, orgId: string, evs: Array<Omit<AuditInput, 'data'> & { data: string }>): Promise<void> {
-  const head = await trx
-    .selectFrom('audit_events')
-    .select(['seq', 'hash'])
-    .where('org_id', '=', orgId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  // The chain continues from its recorded head, not from whatever event is newest now: after
+  // a deletion of the newest events the next one leaves a gap that verification reports.
+  const head = await trx.selectFrom('audit_heads').select(['seq', 'hash']).where('org_id', '=', orgId).executeTakeFirst();
   let seq = head?.seq ?? 0;
   let prev = head?.hash ?? GENESIS_HASH;
   const rows: AuditRow[] = [];
@@ -197,4 +193,11 @@ async function chainRows(trx: Transaction<DB>, orgId: string, evs: Array<Omit<Au
     prev = hash;
   }
   for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  if (rows.length) {
+    await trx
+      .insertInto('audit_heads')
+      .values({ org_id: orgId, seq, hash: prev })
+      .onConflict((oc) => oc.column('org_id').doUpdateSet({ seq, hash: prev }))
+      .execute();
+  }
 }

@@ -10,7 +10,9 @@ export interface VerifyResult {
 
 /**
  * Recomputes an org's chain from the first event. Reports the first event whose stored
- * hash, link to its predecessor, or sequence number does not add up.
+ * hash, link to its predecessor, or sequence number does not add up, and checks that the
+ * chain ends exactly at its recorded head (audit_heads): deleting the newest events, or
+ * adding a well-formed event after them, is reported too.
  */
 export async function verifyAuditChain(db: Executor, orgId: string, pageSize = 2000): Promise<VerifyResult> {
   let prev = GENESIS_HASH;
@@ -39,6 +41,13 @@ export async function verifyAuditChain(db: Executor, orgId: string, pageSize = 2
       expectedSeq += 1;
       checked += 1;
     }
-    if (rows.length < pageSize) return { ok: true, checked };
+    if (rows.length < pageSize) break;
   }
+  const last = expectedSeq - 1;
+  const head = await db.selectFrom('audit_heads').select(['seq', 'hash']).where('org_id', '=', orgId).executeTakeFirst();
+  const headSeq = head?.seq ?? 0;
+  if (headSeq > last) return { ok: false, checked, firstBad: last + 1, reason: `event ${last + 1} is missing (the chain's head is event ${headSeq})` };
+  if (headSeq < last) return { ok: false, checked, firstBad: headSeq + 1, reason: `event ${headSeq + 1} is past the chain's head: it was not written by Flowgate` };
+  if (head && head.hash !== prev) return { ok: false, checked, firstBad: last, reason: `event ${last} is not the event the chain's head records` };
+  return { ok: true, checked };
 }

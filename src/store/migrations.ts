@@ -409,4 +409,24 @@ export const migrations: Migration[] = [
         ON CONFLICT DO NOTHING`,
     ],
   },
+  {
+    id: 10,
+    name: 'audit chain heads',
+    // The last event of each org's chain (its seq and hash), written with every append in the
+    // same transaction. A hash chain alone cannot show that its newest events were deleted
+    // (the shorter chain still adds up) or that a well-formed event was added at its end;
+    // verification checks the chain ends exactly at this head, and appends continue from it.
+    statements: (d) => {
+      const { big } = t(d);
+      return [
+        `CREATE TABLE audit_heads (
+          org_id TEXT PRIMARY KEY,
+          seq ${big} NOT NULL,
+          hash TEXT NOT NULL)`,
+        `INSERT INTO audit_heads (org_id, seq, hash)
+          SELECT e.org_id, e.seq, e.hash FROM audit_events e
+          WHERE e.seq = (SELECT max(m.seq) FROM audit_events m WHERE m.org_id = e.org_id)`,
+      ];
+    },
+  },
 ];

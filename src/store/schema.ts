@@ -138,6 +138,13 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** The newest event of each org's audit chain, written with every append. */
+export interface AuditHeadsTable {
+  org_id: string;
+  seq: number;
+  hash: string;
+}
+
 /** Audit events committed but not chained yet (PostgreSQL): the sealer moves them into audit_events. */
 export interface AuditPendingTable {
   id: Generated<number>;
@@ -368,6 +375,7 @@ export interface DB {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   audit_events: AuditEventsTable;
+  audit_heads: AuditHeadsTable;
   audit_pending: AuditPendingTable;
   flowgate_migrations: MigrationsTable;
 }
