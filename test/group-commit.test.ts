@@ -11,7 +11,7 @@ import { completeJob, enqueueJobs, LeaseLostError, type Job } from '../src/runti
 import { GroupCommitter } from '../src/store/group-commit.js';
 import { applyEvent, lockAndLoadRun } from '../src/runtime/transition.js';
 import { LostRaceError } from '../src/runtime/run-store.js';
-import { until } from './helpers/wait.js';
+import { sleep, until } from './helpers/wait.js';
 import type { Database } from '../src/store/db.js';
 import { newId } from '../src/store/ids.js';
 import { openDatabase } from '../src/store/open.js';
@@ -49,6 +49,30 @@ describe.each(DIALECTS)('group commit (%s)', { timeout: 90_000 }, (dialect) => {
     expect(st.commits).toBeLessThanOrEqual(10);
     expect(st.largest).toBeGreaterThan(1);
     expect(st.largest).toBeLessThanOrEqual(16);
+  });
+
+  // SQLite has one connection: a second batch waits for it whatever the committer does.
+  if (dialect === 'postgres') it('opens a further batch while one is open only once enough units wait (parallelFrom)', async () => {
+    const gc = new GroupCommitter(db.txAlone, { maxBatch: 64, parallel: 4, parallelFrom: 3 });
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const first = gc.run(async (trx) => {
+      const id = await writeOrg('pf-0')(trx);
+      await hold;
+      return id;
+    });
+    await until('the first batch to be open', async () => gc.stats().commits === 0 && (await sleep(20), true));
+    const two = [gc.run(writeOrg('pf-1')), gc.run(writeOrg('pf-2'))];
+    await sleep(100);
+    // Two waiting units are not worth a second transaction: they wait for the open one.
+    expect(await orgNamed('pf-1')).toEqual([]);
+    const third = gc.run(writeOrg('pf-3'));
+    // Three are: they commit together while the first batch is still open.
+    await until('the three waiting units to commit', async () => (await orgNamed('pf-3')).length === 1 && (await orgNamed('pf-1')).length === 1);
+    expect(await orgNamed('pf-0')).toEqual([]);
+    release();
+    await Promise.all([first, ...two, third]);
+    expect(gc.stats()).toMatchObject({ commits: 2, units: 4, largest: 3 });
   });
 
   it('rolls back only the unit that throws; the others commit, and the error reaches its caller', async () => {

@@ -47,6 +47,8 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Transactions this committer may have open at once (SQLite has one writer anyway). */
   parallel: number;
+  /** Units that must be waiting before a batch starts while another one is open (default 1). */
+  parallelFrom?: number;
   logger?: Logger;
   /** Told of each commit as it is counted in stats(), e.g. to export them as metrics. */
   observer?: GroupCommitObserver;
@@ -107,6 +109,10 @@ export class GroupCommitter {
 
   private schedule() {
     if (this.scheduled || this.open >= this.o.parallel || this.queue.length === 0) return;
+    // While a batch is open, a further one starts only for a queue worth it: units that
+    // trickle in wait for the open batch to finish and then share the next commit, instead
+    // of each taking a transaction (and its round trips) of its own.
+    if (this.open > 0 && this.queue.length < (this.o.parallelFrom ?? 1)) return;
     this.scheduled = true;
     // One turn of the event loop lets the other jobs that are ready now join this batch.
     setImmediate(() => {
@@ -114,8 +120,10 @@ export class GroupCommitter {
       // What is ready now is shared out over the transactions that may open: on PostgreSQL
       // each batch's statements are round trips in order on one connection, so two half
       // batches on two connections finish sooner than one whole batch on one.
-      const share = Math.min(this.o.maxBatch, Math.ceil(this.queue.length / Math.max(1, this.o.parallel - this.open)));
-      while (this.open < this.o.parallel && this.queue.length > 0) {
+      // A batch that opens beside another takes at least `parallelFrom` units.
+      const from = this.o.parallelFrom ?? 1;
+      const share = Math.min(this.o.maxBatch, Math.max(from, Math.ceil(this.queue.length / Math.max(1, this.o.parallel - this.open))));
+      while (this.open < this.o.parallel && this.queue.length > 0 && (this.open === 0 || this.queue.length >= from)) {
         const batch = this.queue.splice(0, share);
         this.open++;
         // The slot is given back once the batch's transaction is over (committed or not),

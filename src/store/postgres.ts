@@ -18,9 +18,11 @@ export function openPostgres(url: string, opts: { max?: number; groupCommitMax?:
   const k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool }), ...(process.env.FLOWGATE_SQL_STATS ? { log: statementStats(process.env.FLOWGATE_SQL_STATS) } : {}) });
   const txAlone = makeTx(k);
   // Every write of the process shares commits (API requests and the worker's transitions
-  // alike), up to four transactions open at once on the pool: under load a burst of requests
-  // costs a few BEGIN/COMMIT round trips and one audit insert, not one of each per request.
-  const committer = new GroupCommitter(txAlone, { maxBatch: opts.groupCommitMax ?? 64, parallel: 4 });
+  // alike): under load a burst of requests costs a few BEGIN/COMMIT round trips and one audit
+  // insert, not one of each per request. Up to four transactions are open at once on the pool,
+  // a further one only for eight units waiting (measured: fewer, fuller batches; see
+  // docs/BENCHMARKS.md).
+  const committer = new GroupCommitter(txAlone, { maxBatch: opts.groupCommitMax ?? 64, parallel: 4, parallelFrom: 8 });
   return {
     dialect: 'postgres',
     k,
