@@ -41,7 +41,14 @@ export interface AuditRow {
   hash: string;
 }
 
-export function hashEvent(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_hash'>): string {
+export function hashEvent(prevHash: string, e: Omit<AuditRow, 'hash' | 'prev_hash'>, opts: { canonicalData?: boolean } = {}): string {
+  if (opts.canonicalData) {
+    // The same text canonicalJson makes of the event (keys in sorted order), with `data`
+    // spliced in as it is: the appender made it canonical itself, so it is not parsed again.
+    const j = JSON.stringify;
+    const body = `{"action":${j(e.action)},"actor":${j(e.actor)},"at":${j(e.at)},"data":${e.data},"org":${j(e.org_id)},"run":${j(e.run_id)},"seq":${j(e.seq)},"subject":${j(e.subject)}}`;
+    return crypto.createHash('sha256').update(prevHash).update(body).digest('hex');
+  }
   const body = canonicalJson({
     org: e.org_id,
     seq: e.seq,
@@ -188,7 +195,7 @@ async function chainRows(trx: Transaction<DB>, orgId: string, evs: Array<Omit<Au
       run_id: e.runId ?? null,
       data: e.data,
     };
-    const hash = hashEvent(prev, base);
+    const hash = hashEvent(prev, base, { canonicalData: true });
     rows.push({ ...base, prev_hash: prev, hash });
     prev = hash;
   }

@@ -45,6 +45,9 @@ export interface WorkerOptions {
 
 const MAX_PHASE_ATTEMPTS = 5;
 
+/** The signal of phases run inline: they run inside their transaction and are never aborted. */
+const NEVER_ABORTED = new AbortController().signal;
+
 export class Worker {
   readonly owner = `worker-${crypto.randomBytes(6).toString('hex')}`;
   private running = false;
@@ -284,7 +287,7 @@ export class Worker {
           await save();
           row.rev = cur.row.rev;
         }
-        const ctx = await this.context(trx, row, state, executionId, new AbortController().signal);
+        const ctx = await this.context(trx, row, state, executionId, NEVER_ABORTED);
         if (!ctx) throw new Error(`execution ${executionId} is not running`);
         const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
         next = await applyEvent(trx, this.o.db, row.id, resultEvent(executionId, result), this.o.now(), { loaded: { row, state }, inline: inline.allowed, defer: true });
