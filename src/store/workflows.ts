@@ -63,8 +63,7 @@ function workflowQuery(db: Executor) {
 
 type WorkflowRow = Awaited<ReturnType<ReturnType<typeof workflowQuery>['executeTakeFirstOrThrow']>>;
 
-function toRecord(r: WorkflowRow): WorkflowRecord {
-  const def = JSON.parse(r.definition) as StoredDefinition;
+function toRecord(r: Omit<WorkflowRow, 'definition'>, def: StoredDefinition): WorkflowRecord {
   return {
     id: r.id,
     orgId: r.org_id,
@@ -108,21 +107,7 @@ export async function getWorkflow(db: Executor, orgId: string, id: string): Prom
     [id, orgId],
   );
   if (!r) return undefined;
-  const def = await versionDefinition(db, r.id, r.version);
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    spaceId: r.space_id,
-    name: r.name,
-    enabled: Number(r.enabled) === 1,
-    version: r.version,
-    trigger: def.trigger,
-    phases: def.phases,
-    hasWebhookSecret: r.webhook_secret_hash !== null,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+  return toRecord(r, await versionDefinition(db, r.id, r.version));
 }
 
 /** One immutable version of a workflow (what a run pins), or undefined. */
@@ -143,7 +128,7 @@ export async function listWorkflows(db: Executor, spaceId: string, opts: { limit
   let q = workflowQuery(db).where('w.space_id', '=', spaceId);
   if (opts.after) q = q.where('w.id', '>', opts.after);
   const rows = await q.orderBy('w.id').limit(opts.limit).execute();
-  return rows.map(toRecord);
+  return rows.map((r) => toRecord(r, JSON.parse(r.definition) as StoredDefinition));
 }
 
 /** A workflow's versions, newest first, `limit` of them below the version `before`. */
