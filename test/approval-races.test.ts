@@ -25,13 +25,19 @@ type Call = (method: string, path: string, opts?: { token?: string; body?: unkno
 type User = { id: string; token: string };
 type Decision = 'approve' | 'deny';
 
-const GATE_TRIALS = 200;
-const TIMEOUT_TRIALS = 100;
+/** Trial counts; FLOWGATE_RACE_GATE_TRIALS and FLOWGATE_RACE_TIMEOUT_TRIALS raise them for a long run. */
+const GATE_TRIALS = Number(process.env.FLOWGATE_RACE_GATE_TRIALS ?? 200);
+const TIMEOUT_TRIALS = Number(process.env.FLOWGATE_RACE_TIMEOUT_TRIALS ?? 100);
+/** A long run gets the time it needs: about 0.1 s a gate trial and 1.5 s a timeout trial on SQLite. */
+const scale = (ms: number, trials: number, perTrialMs: number) => Math.max(ms, trials * perTrialMs);
 /**
  * Wall-clock budgets: no trial starts once its budget is spent. SQLite must reach the full
  * counts; PostgreSQL (three processes, a 2 s lease) does as many as fit and prints how many.
  */
-const BUDGET_MS = { sqlite: { gate: 150_000, timeout: 150_000 }, postgres: { gate: 110_000, timeout: 90_000 } } as const;
+const BUDGET_MS = {
+  sqlite: { gate: scale(150_000, GATE_TRIALS, 100), timeout: scale(150_000, TIMEOUT_TRIALS, 1_500) },
+  postgres: { gate: scale(110_000, GATE_TRIALS, 200), timeout: scale(90_000, TIMEOUT_TRIALS, 1_500) },
+} as const;
 /**
  * Trials in flight at once (each trial's own decisions are always concurrent). PostgreSQL
  * runs three processes on a 2-core machine; four lanes keep them busy without pushing
@@ -159,7 +165,7 @@ describe.each(DIALECTS)('approval races (%s)', (dialect) => {
     expect(liveProcesses()).toEqual([]);
   });
 
-  it(`a 3-of-5 gate, all five decisions at once: exactly one transition (up to ${GATE_TRIALS} trials)`, { timeout: 400_000 }, async () => {
+  it(`a 3-of-5 gate, all five decisions at once: exactly one transition (up to ${GATE_TRIALS} trials)`, { timeout: BUDGET_MS[dialect].gate + 250_000 }, async () => {
     const wf = await workflow('Three of five', [
       { id: 'gate', type: 'approval', approvers: { members: approvers.map((a) => a.id) }, required: 3 },
       { id: 'after', type: 'comment', body: 'after the gate' },
@@ -217,7 +223,7 @@ describe.each(DIALECTS)('approval races (%s)', (dialect) => {
     else expect(results.length).toBeGreaterThanOrEqual(10);
   });
 
-  it(`an approve at the instant the timeout denies: exactly one outcome (up to ${TIMEOUT_TRIALS} trials)`, { timeout: 400_000 }, async () => {
+  it(`an approve at the instant the timeout denies: exactly one outcome (up to ${TIMEOUT_TRIALS} trials)`, { timeout: BUDGET_MS[dialect].timeout + 250_000 }, async () => {
     const wf = await workflow('Deny after 1s', [
       { id: 'gate', type: 'approval', approvers: { members: [approvers[0]!.id] }, required: 'any', timeout: { after: '1s', action: 'deny' } },
       { id: 'after', type: 'comment', body: 'after the gate' },
