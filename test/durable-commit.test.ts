@@ -6,7 +6,8 @@
  * - a transaction's promise settles only once the sync that covers its commit is done;
  * - the next group-commit batch runs (and commits) while the previous one is being synced;
  * - an HTTP answer that could show a commit leaves only after that commit is synced;
- * - one sync covers every commit written before it started.
+ * - one sync covers every commit written before it started;
+ * - an email and an `io` phase's outside call wait for the sync of the commits that made them.
  */
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import { newId } from '../src/store/ids.js';
 import { openDatabase } from '../src/store/open.js';
 import { freshDbUrl } from './helpers/databases.js';
 import { setupWorld, startTestServer, type TestServer } from './helpers/server.js';
+import { listenLocal, type LocalHttp } from './helpers/local-http.js';
+import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 import { sleep, until } from './helpers/wait.js';
 
 const realFdatasync = fs.fdatasync;
@@ -155,5 +158,62 @@ describe('SQLite: HTTP answers wait for the commits they could show', { timeout:
     const got = await get;
     expect(got.status).toBe(200);
     expect(got.body.title).toBe('Changed, not yet synced');
+  });
+});
+
+describe('SQLite: nothing leaves for the outside before the commit behind it is synced', { timeout: 60_000 }, () => {
+  let s: TestServer;
+  let smtp: TestSmtp;
+  let service: LocalHttp;
+  const calls: string[] = [];
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    service = await listenLocal((req, res) => {
+      calls.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    s = await startTestServer('sqlite', { smtpUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await smtp?.close();
+    await service?.close();
+  });
+
+  it("holds an email and an http phase's call until the commits that made them are synced", async () => {
+    const w = await setupWorld(s);
+    const item = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: 'Launch' } });
+    const wf = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: w.owner.token,
+      body: {
+        name: 'Mail, then call out',
+        trigger: { type: 'manual' },
+        phases: [
+          { id: 'tell', type: 'notify', to: ['client@brand.example'], channels: ['email'], message: '{{target.title}} is ready' },
+          { id: 'pub', type: 'http', url: `${service.url}/publish` },
+        ],
+      },
+    });
+    expect(wf.status).toBe(201);
+    const disk = holdDiskSyncs();
+    const started = s.call('POST', `/api/workflows/${wf.body.id}/runs`, { token: w.owner.token, body: { target: { type: 'content', id: item.body.id } } });
+    // The control: the email is in the outbox and the http phase's job is claimable, both
+    // committed (the worker and the mailer look for due work at least every second or two) …
+    await until('the outbox row and the http job to be committed', async () => {
+      const mail = await s.db.k.selectFrom('outbox').select('id').execute();
+      const job = await s.db.k.selectFrom('jobs').select('id').where('kind', '=', 'phase.execute').execute();
+      return mail.length === 1 && job.length === 1;
+    });
+    await sleep(3_000);
+    // … and still nothing went out, because those commits are not on the disk yet.
+    expect(smtp.messages).toHaveLength(0);
+    expect(calls).toEqual([]);
+    (fs as { fdatasync: typeof fs.fdatasync }).fdatasync = realFdatasync;
+    disk.releaseAll();
+    expect((await started).status).toBe(201);
+    await until('the email', async () => smtp.messages.length === 1);
+    await until('the call', async () => calls.length === 1);
+    expect(calls).toEqual(['/publish']);
   });
 });

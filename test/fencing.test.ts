@@ -11,12 +11,12 @@
  * FLOWGATE_FENCING_ROUNDS sets the rounds (32 jobs each; default 2, 32 for 1,024 jobs).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDbUrl } from './helpers/databases.js';
 import { startServeProcess, startWorkerProcesses, stopAllProcesses, type ServeProcess } from './helpers/processes.js';
 import { until } from './helpers/wait.js';
+import { listenLocal } from './helpers/local-http.js';
 
 const ROUNDS = Number(process.env.FLOWGATE_FENCING_ROUNDS ?? 2);
 /** Jobs a worker holds at once (its concurrency). */
@@ -44,7 +44,7 @@ async function startService(): Promise<Service> {
     answerHeld: () => held.splice(0).forEach(answer),
     close: async () => {},
   };
-  const server = http.createServer((req, res) => {
+  const local = await listenLocal((req, res) => {
     req.resume();
     req.on('end', () => {
       svc.keys.push(String(req.headers['idempotency-key'] ?? ''));
@@ -52,12 +52,8 @@ async function startService(): Promise<Service> {
       else answer(res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  svc.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  svc.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  svc.url = local.url;
+  svc.close = local.close;
   return svc;
 }
 

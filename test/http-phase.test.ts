@@ -4,11 +4,11 @@
  * is in flight, and the Idempotency-Key across a retry. SPEC.md sections 3, 7 and 8.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';
 import { setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 import { until } from './helpers/smtp.js';
+import { listenLocal } from './helpers/local-http.js';
 
 interface Seen {
   method: string;
@@ -35,7 +35,7 @@ async function startService(): Promise<Service> {
     handle: (_seen, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
     close: async () => {},
   };
-  const server = http.createServer((req, res) => {
+  const local = await listenLocal((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -47,12 +47,8 @@ async function startService(): Promise<Service> {
       svc.handle(seen, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  svc.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  svc.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  svc.url = local.url;
+  svc.close = local.close;
   return svc;
 }
 
