@@ -8,6 +8,7 @@
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Executor } from './db.js';
+import type { DB } from './schema.js';
 import { dialectOf } from './dialect.js';
 
 /** What the SQLite driver's cached `prepare` gives back (better-sqlite3's Statement, as used here). */
@@ -21,7 +22,7 @@ type Prepare = (text: string) => Prepared;
 /** The SQLite connection behind each Kysely instance, by its adapter (a transaction shares it). */
 const connections = new WeakMap<object, Prepare>();
 
-export function registerSqliteConnection(k: Kysely<never> | Kysely<any>, prepare: Prepare): void {
+export function registerSqliteConnection(k: Kysely<DB>, prepare: Prepare): void {
   connections.set(k.getExecutor().adapter, prepare);
 }
 
