@@ -15,7 +15,7 @@ import { createRun } from '../src/runtime/runs.js';
 import { decide } from '../src/core/decide.js';
 import type { Phase } from '../src/definitions/index.js';
 import { loadRun, LostRaceError, saveRunState } from '../src/runtime/run-store.js';
-import { lockAndLoadRun } from '../src/runtime/transition.js';
+import { completeJobAndLoadRun, lockAndLoadRun } from '../src/runtime/transition.js';
 import { claimJobs, claimJobsAndNextDue, completeJob, enqueueJobs, LeaseLostError, nextDueAt } from '../src/runtime/jobs.js';
 
 describe.each(DIALECTS)('store contract (%s)', (dialect) => {
@@ -277,6 +277,48 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     expect(await db.k.selectFrom('jobs').select('id').where('id', '=', a!.id).execute()).toHaveLength(1);
     await db.tx((trx) => completeJob(trx, b!));
     expect(await db.k.selectFrom('jobs').select('id').where('id', '=', a!.id).execute()).toHaveLength(0);
+  });
+
+  it('completes a job and reads its locked run in one step: a stale fence deletes nothing, a missing run still completes the job, a waited-for lock reads the new version', async () => {
+    const { org, runId } = await newRun();
+    await db.tx((trx) => enqueueJobs(trx, [{ kind: 'timer', orgId: org, runId, dueAt: now - 10 }], now - 10));
+    const claim = async (owner: string, at: number) => (await claimJobs(db, owner, at, 1000, 100)).find((j) => j.run_id === runId && j.kind === 'timer')!;
+    const stale = await claim('worker-a', now);
+    const fresh = await claim('worker-b', now + 1001);
+    const err = await db.tx((trx) => completeJobAndLoadRun(trx, db, stale)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseLostError);
+    expect(await db.k.selectFrom('jobs').select('fence').where('id', '=', fresh.id).execute()).toEqual([{ fence: fresh.fence }]);
+
+    // Another transaction holds the run's lock and writes a new version; the step waits for it.
+    const started = (await loadRun(db.k, runId))!;
+    const decided = decide(PHASES, started.state, { type: 'start' }, { now: now + 1, newId });
+    if (!decided.ok) throw new Error(decided.message);
+    let releaseA!: () => void;
+    const aHolds = new Promise<void>((r) => (releaseA = r));
+    let aLocked!: () => void;
+    const aHasLock = new Promise<void>((r) => (aLocked = r));
+    const a = db.txAlone(async (trx) => {
+      const mine = (await lockAndLoadRun(trx, db, runId))!;
+      await saveRunState(trx, mine.row, mine.state, decided.state, now + 1);
+      aLocked();
+      await aHolds;
+    });
+    await aHasLock;
+    const b = db.txAlone((trx) => completeJobAndLoadRun(trx, db, fresh));
+    await new Promise((r) => setTimeout(r, 100));
+    releaseA();
+    await a;
+    const seen = (await b)!;
+    expect(seen.row.rev).toBe(started.row.rev + 1);
+    expect(seen.state.phases.map((p) => p.id)).toEqual([decided.state.phases[0]!.id]);
+    expect(await db.k.selectFrom('jobs').select('id').where('id', '=', fresh.id).execute()).toHaveLength(0);
+
+    // A job whose run is gone is completed all the same, and reads no run.
+    const gone = newId();
+    await db.tx((trx) => enqueueJobs(trx, [{ kind: 'timer', orgId: org, runId: gone, dueAt: now - 10 }], now - 10));
+    const orphan = (await claimJobs(db, 'worker-c', now + 5000, 1000, 100)).find((j) => j.run_id === gone)!;
+    expect(await db.tx((trx) => completeJobAndLoadRun(trx, db, orphan))).toBeNull();
+    expect(await db.k.selectFrom('jobs').select('id').where('id', '=', orphan.id).execute()).toHaveLength(0);
   });
 
   it('takes one counting decision per approver per gate execution; one that stopped counting blocks nothing', async () => {

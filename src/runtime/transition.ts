@@ -14,7 +14,7 @@ import { rows } from '../store/statements.js';
 import type { PhaseExecutionsTable } from '../store/schema.js';
 import { versionDefinition } from '../store/workflows.js';
 import type { DB } from '../store/schema.js';
-import { enqueueJobs, type NewJob } from './jobs.js';
+import { completeJob, enqueueJobs, LeaseLostError, type Job, type NewJob } from './jobs.js';
 import { loadRun, saveRunState, stateFromRows, type RunRow } from './run-store.js';
 import { needsSlot, PARKED, releaseSlot, requestAdmission, takeSlot } from './flow-control.js';
 
@@ -104,6 +104,38 @@ export async function lockAndLoadRun(trx: Transaction<DB>, db: Database, runId: 
   if (!found) return null;
   const { seen_rev, execs, ...row } = found;
   const current = seen_rev === row.rev ? (execs ?? []) : await rows<PhaseExecutionsTable>(trx, 'SELECT * FROM phase_executions WHERE run_id = ? ORDER BY id', [runId]);
+  return { row, state: stateFromRows(row, current) };
+}
+
+/**
+ * Locks and reads a job's run and completes the job (the delete naming its fence;
+ * LeaseLostError when another worker took it), as lockAndLoadRun then completeJob would: on
+ * PostgreSQL in one round trip. The job goes before the event is applied: the event may delete
+ * the run's jobs (a gate's cancel_timers), this one included.
+ */
+export async function completeJobAndLoadRun(trx: Transaction<DB>, db: Database, job: Job): Promise<{ row: RunRow; state: RunState } | null> {
+  if (db.dialect === 'sqlite' || !job.run_id) {
+    await completeJob(trx, job);
+    return job.run_id ? lockAndLoadRun(trx, db, job.run_id) : null;
+  }
+  // The lock order of store/locks.ts holds inside the statement: the delete's condition reads
+  // the locked run (an init plan, evaluated before the job row is deleted), so the run is
+  // locked before the job. The left join keeps one row in the answer when the run is gone,
+  // so the delete is always reported; the snapshot rule of lockAndLoadRun holds here too.
+  const [found] = await rows<RunRow & { job_done: number | string; seen_rev: number | null; execs: PhaseExecutionsTable[] | null }>(
+    trx,
+    `WITH l AS (
+       SELECT r.*, (SELECT s.rev FROM runs s WHERE s.id = r.id) AS seen_rev,
+         (SELECT json_agg(pe ORDER BY pe.id) FROM phase_executions pe WHERE pe.run_id = r.id) AS execs
+       FROM runs r WHERE r.id = ? FOR NO KEY UPDATE OF r),
+     done AS (DELETE FROM jobs WHERE id = ? AND fence = ? AND (SELECT count(*) FROM l) >= 0 RETURNING 1)
+     SELECT (SELECT count(*) FROM done) AS job_done, l.* FROM (SELECT 1) AS one LEFT JOIN l ON true`,
+    [job.run_id, job.id, job.fence],
+  );
+  if (Number(found?.job_done) !== 1) throw new LeaseLostError(job.id);
+  if (found!.id == null) return null;
+  const { job_done: _done, seen_rev, execs, ...row } = found!;
+  const current = seen_rev === row.rev ? (execs ?? []) : await rows<PhaseExecutionsTable>(trx, 'SELECT * FROM phase_executions WHERE run_id = ? ORDER BY id', [row.id]);
   return { row, state: stateFromRows(row, current) };
 }
 

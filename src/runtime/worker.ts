@@ -20,7 +20,7 @@ import { getTarget, type Target } from '../store/targets.js';
 import { claimJobsAndNextDue, completeJob, enqueueJobs, extendLease, LeaseLostError, nextDueAt, releaseJob, type Job } from './jobs.js';
 import { loadRun, type RunRow } from './run-store.js';
 import type { RunState } from '../core/decide.js';
-import { applyEvent, lockAndLoadRun, rowAfter, saveDeferred, versionPhases, type Applied } from './transition.js';
+import { applyEvent, completeJobAndLoadRun, rowAfter, saveDeferred, versionPhases, type Applied } from './transition.js';
 import { rememberRunWorkflow } from './triggers.js';
 import { gateTimeout } from './approvals.js';
 import { fireSchedule } from './schedules.js';
@@ -219,9 +219,9 @@ export class Worker {
       this.commit(async (trx) => {
         timings.length = 0;
         // The job goes first: the event may delete the run's jobs (a gate's cancel_timers), this one included.
-        await completeJob(trx, job);
+        const loaded = await completeJobAndLoadRun(trx, this.o.db, job);
         if (!job.run_id) return [];
-        const applied = await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), { ...opts, inline: inline.allowed, defer: true });
+        const applied = await applyEvent(trx, this.o.db, job.run_id, event, this.o.now(), { ...opts, loaded, inline: inline.allowed, defer: true });
         return this.continueInline(trx, applied, timings, inline);
       }),
     );
@@ -375,17 +375,15 @@ export class Worker {
             // Lock the run before reading it, as applyEvent does: otherwise a cancel or skip that
             // commits between this read and the transition lets the handler's writes (a comment,
             // a mutation) commit for a phase that is no longer running.
-            const loaded = await lockAndLoadRun(trx, this.o.db, job.run_id!);
+            // The job is completed in the same statement (completeJobAndLoadRun); a lost lease
+            // throws before the handler runs.
+            const loaded = await completeJobAndLoadRun(trx, this.o.db, job);
             const ctx = loaded && (await this.context(trx, loaded.row, loaded.state, executionId, controller.signal));
-            if (!ctx) {
-              await completeJob(trx, job);
-              return [];
-            }
+            if (!ctx) return [];
             const result = await timing.time(() => safeExecute(() => handler.execute({ ...ctx, trx })));
             // The handler's writes never touch the run's own row, so the run read above (under its
             // lock) is still current; saveRunState's rev guard would catch it otherwise.
             const a = await applyEvent(trx, this.o.db, job.run_id!, resultEvent(executionId, result), this.o.now(), { loaded, inline: inline.allowed, defer: true });
-            await completeJob(trx, job);
             return this.continueInline(trx, a, timings, inline);
           }),
         );

@@ -9,7 +9,8 @@
  * 1. a workflow row (`lockWorkflow`: schedule writers);
  * 2. a bulk operation row (`lockBulkOperation`);
  * 3. run rows, in id order when several (`lockRuns`; one run is locked together with its
- *    read by `lockAndLoadRun` in src/runtime/transition.ts);
+ *    read by `lockAndLoadRun` in src/runtime/transition.ts, and before its job's row by
+ *    `completeJobAndLoadRun`, which does both in one statement);
  * 4. job rows (claiming with SKIP LOCKED, completing by fence: src/runtime/jobs.ts);
  * 5. slot rows (claim, release and admission with SKIP LOCKED: src/runtime/flow-control.ts);
  * 6. an org's audit chain (`lockAuditChain`), taken only by the sealer, in a transaction of
