@@ -13,5 +13,6 @@ import { guestRoutes } from './guest.js';
 import { bulkRoutes } from './bulk.js';
 import { meRunsRoutes } from './me-runs.js';
 import { templateRoutes } from './templates.js';
+import { describeRoutes } from './describe.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes, templateRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes, templateRoutes, describeRoutes];
