@@ -7,6 +7,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, get, post } from '../api';
 import { phaseTemplate, PHASE_TYPES, type PhaseType } from '../components/phase-templates';
+import { DescribeWorkflow } from '../components/DescribeWorkflow';
 import { Problems } from '../components/Problems';
 import { TriggerFields } from '../components/TriggerFields';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
@@ -178,6 +179,7 @@ export function WorkflowBuilder({ id }: { id?: string }) {
       </p>
       <h1>{title}</h1>
       {templateId && <TemplateNotice template={template.data ?? null} error={template.error} />}
+      {!id && <DescribeWorkflow spaceId={spaceId} onDescribed={(d) => { setName(d.name); setTrigger(d.trigger); edit(pretty(d.phases)); }} />}
       <div className="wf-builder">
         <form className="form" onSubmit={save} aria-label="Workflow definition">
           {!id && (
