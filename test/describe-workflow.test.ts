@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from './helpers/fake-llm.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
+import { listenLocal, type LocalHttp } from './helpers/local-http.js';
 import { freePort } from './helpers/smtp.js';
+import { until } from './helpers/wait.js';
 
 const DESCRIPTION = 'Two editors approve, then the client by email, auto-deny after 2 days, then publish.';
 
@@ -184,6 +186,10 @@ describe('describe a workflow without a usable provider', () => {
   let down: TestServer;
   let wNone: World;
   let wDown: World;
+  let slow: TestServer;
+  let wSlow: World;
+  let hanging: LocalHttp;
+  const hangingCalls: Array<{ closed: boolean }> = [];
 
   beforeAll(async () => {
     none = await startTestServer('sqlite');
@@ -191,10 +197,21 @@ describe('describe a workflow without a usable provider', () => {
     const port = await freePort();
     down = await startTestServer('sqlite', { ai: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-test' } });
     wDown = await setupWorld(down);
+    // A provider that takes the request and never answers.
+    hanging = await listenLocal((req) => {
+      const call = { closed: false };
+      hangingCalls.push(call);
+      req.resume();
+      req.socket.on('close', () => (call.closed = true));
+    });
+    slow = await startTestServer('sqlite', { ai: { baseUrl: `${hanging.url}/v1` } });
+    wSlow = await setupWorld(slow);
   });
   afterAll(async () => {
     await none?.close();
     await down?.close();
+    await slow?.close();
+    await hanging?.close();
   });
 
   it('answers 503 saying which settings configure a provider', async () => {
@@ -213,5 +230,20 @@ describe('describe a workflow without a usable provider', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(502);
     expect(res.body.error).toMatchObject({ code: 'ai_provider_error', details: { kind: 'unreachable' }, calls: 1 });
     expect(res.body.error.message).toMatch(/Could not reach the AI provider at http:\/\/127\.0\.0\.1:\d+\/v1: .*ECONNREFUSED/);
+  });
+
+  it('stops the call to the provider when the person gives up waiting', async () => {
+    const stop = new AbortController();
+    const pending = fetch(`${slow.url}/api/spaces/${wSlow.spaceId}/workflows/describe`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${wSlow.owner.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: DESCRIPTION }),
+      signal: stop.signal,
+    }).catch((err: Error) => err);
+    await until('the provider to be called', async () => hangingCalls.length === 1);
+    expect(hangingCalls[0]!.closed).toBe(false);
+    stop.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await until('the call to the provider to be closed', async () => hangingCalls[0]!.closed, 5000);
   });
 });
