@@ -127,12 +127,18 @@ describe.each(DIALECTS)('describe a workflow in words (%s)', (dialect) => {
     expect(list.body.items).toHaveLength(1);
   });
 
-  it('answers 502 with the provider’s own message when it answers an error', async () => {
+  it('answers 502 with the provider’s own message when it answers an error, or an answer that is not a completion', async () => {
     llm.script({ status: 503, body: JSON.stringify({ error: { message: 'The engine is currently overloaded' } }) });
     const res = await describeAs(eddie.token);
     expect(res.status, JSON.stringify(res.body)).toBe(502);
     expect(res.body.error).toMatchObject({ code: 'ai_provider_error', details: { kind: 'http' }, calls: 1 });
     expect(res.body.error.message).toMatch(/^The AI provider failed, so the workflow could not be described: The AI provider answered 503.*overloaded/);
+    // A 200 that is not a chat completion is a provider failure too, not a server error.
+    llm.script({ status: 200, body: '<html>gateway</html>' });
+    const malformed = await describeAs(eddie.token);
+    expect(malformed.status, JSON.stringify(malformed.body)).toBe(502);
+    expect(malformed.body.error).toMatchObject({ code: 'ai_provider_error', details: { kind: 'malformed' } });
+    expect(malformed.body.error.message).toMatch(/not JSON: <html>gateway<\/html>/);
   });
 
   it('lets only editors of the space (and org admins) describe', async () => {
