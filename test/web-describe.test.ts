@@ -87,8 +87,11 @@ describe('web UI: describe a workflow in words', { timeout: 120_000 }, () => {
 
       // The builder holds the draft: name, trigger, phases and the canvas preview.
       expect(await page.getByLabel('Name').inputValue()).toBe('Editors then the client');
-      expect(JSON.parse(await page.getByLabel('Phases (JSON)').inputValue())).toEqual(draft().phases);
-      expect(await page.locator('.react-flow__node').count()).toBeGreaterThanOrEqual(3);
+      // The preview shows the drafted phases (what the builder holds is checked on save, below).
+      const canvas = page.getByTestId('workflow-canvas');
+      await canvas.getByTestId('phase-publish').waitFor();
+      expect(await canvas.getByTestId('phase-editors').getAttribute('data-approvers')).toBe('2');
+      expect(await canvas.getByTestId('phase-client').getAttribute('data-phase-type')).toBe('approval');
       await shots(page, 'builder-described');
 
       // Nothing saved yet.
@@ -122,7 +125,12 @@ describe('web UI: describe a workflow in words', { timeout: 120_000 }, () => {
       await shots(page, 'builder-describe-problems');
       await panel.getByRole('button', { name: 'Open the draft anyway' }).click();
       expect(await page.getByLabel('Name').inputValue()).toBe('Sign-off');
-      expect(JSON.parse(await page.getByLabel('Phases (JSON)').inputValue())).toEqual(bad.phases);
+      await page.getByTestId('workflow-canvas').getByTestId('phase-ok').waitFor();
+      expect(await page.getByTestId('workflow-canvas').getByTestId('phase-ok').getAttribute('data-required')).toBe('3');
+      // Saving it shows the same problem from the server, by path.
+      await page.getByRole('button', { name: 'Create workflow' }).click();
+      await page.getByText('required 3 is more than the 1 approver').first().waitFor();
+      expect(await page.getByRole('heading', { name: 'New workflow' }).count()).toBe(1);
       expect(await panel.getByTestId('problems').count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
