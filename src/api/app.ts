@@ -5,12 +5,13 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { InvalidInputError } from '../core/errors.js';
 import { registerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
+import { okAnswer, responseSerializer, tidyComponents } from './schemas.js';
 import { identityRoutes } from './routes/identity.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { homeRoutes } from './routes/home.js';
@@ -84,7 +85,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
     }
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer());
   registerErrorHandling(app);
   // No answer leaves before every commit it could show is durable (Database.durable): a
   // client never sees a change that a power cut could still take back.
@@ -96,18 +97,20 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Flowgate API', version: '1', description: 'Workflow runs, approval gates and audit for content teams. See API.md.' },
+      info: { title: 'Flowgate API', version: '1', description: 'Workflow runs, approval gates and audit for content teams. The contract in words: docs/API.md in the Flowgate repository.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Answer schemas with an id (src/api/schemas.ts) become named components.
+    transformObject: (doc) => tidyComponents(jsonSchemaTransformObject(doc) as never),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   registerAuth(app, ctx);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/api/health', { schema: { tags: ['meta'], summary: 'Liveness: 200 {"ok": true} once the server is ready.' } }, async () => ({ ok: true }));
+  app.get('/api/health', { schema: { tags: ['meta'], summary: 'Liveness: 200 {"ok": true} once the server is ready.', response: { 200: okAnswer } } }, async () => ({ ok: true }));
 
   identityRoutes(app, ctx);
   spaceRoutes(app, ctx);

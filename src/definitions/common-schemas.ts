@@ -6,7 +6,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 // One shared instance: each z.json() call would become its own $defs entry in the OpenAPI
 // document.
-export const jsonValueSchema: z.ZodType<JsonValue> = z.json().meta({ description: 'Any JSON value.' });
+export const jsonValueSchema: z.ZodType<JsonValue> = z.json().meta({ id: 'JsonValue', description: 'Any JSON value.' });
 
 export const stringSchema = () => z.string(humanError);
 export const textSchema = () => z.string(humanError).min(1, 'must not be empty');

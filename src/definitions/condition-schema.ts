@@ -47,6 +47,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     { error: (iss) => (iss.input === undefined ? 'is required' : CONDITION_SHAPES) },
   ),
 ).meta({
+  // Named: a recursive schema is a component the OpenAPI document refers to by name.
+  id: 'Condition',
   description:
     'A test on the target or earlier outputs: {field, op, value?}, or {all: [...]}, {any: [...]}, {not: ...}. Data, never code.',
 });

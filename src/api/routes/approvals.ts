@@ -6,6 +6,7 @@ import { NotFoundError } from '../../core/errors.js';
 import { gatesOfRun, recordDecision } from '../../runtime/approvals.js';
 import { spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
+import { gateAnswer, pageOf, type GateAnswer } from '../schemas.js';
 
 const params = z.object({ id: z.string().min(1).max(100) });
 
@@ -27,10 +28,10 @@ async function runOf(ctx: AppContext, auth: Auth, id: string) {
 export function approvalRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/api/runs/:id/approvals', { schema: { tags: ['approvals'], summary: "The run's approval gates with every decision and whether it still counts.", params } }, async (req) => {
+  r.get('/api/runs/:id/approvals', { schema: { tags: ['approvals'], summary: "The run's approval gates with every decision and whether it still counts.", params, response: { 200: pageOf(gateAnswer) } } }, async (req) => {
     const auth = requireAuth(req);
     const row = await runOf(ctx, auth, req.params.id);
-    return { items: await gatesOfRun(ctx.db.k, row), nextCursor: null };
+    return { items: (await gatesOfRun(ctx.db.k, row)) as GateAnswer[], nextCursor: null };
   });
 
   r.post('/api/runs/:id/phases/:phaseId/decision', {
@@ -39,6 +40,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'Approves or denies a waiting gate as one of its approvers.',
       params: params.extend({ phaseId: z.string().min(1).max(100) }),
       body: decisionBody,
+      response: { 200: gateAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -56,7 +58,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: AppContext) {
     }, ctx.now());
     ctx.engine.afterCommit(applied);
     ctx.engine.notifier.runChanged(row.id, row.org_id);
-    const gates = await gatesOfRun(ctx.db.k, row);
+    const gates = (await gatesOfRun(ctx.db.k, row)) as GateAnswer[];
     return [...gates].reverse().find((g) => g.phaseId === req.params.phaseId)!;
   });
 }

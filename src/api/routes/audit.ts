@@ -14,6 +14,7 @@ import type { AuditEventsTable } from '../../store/schema.js';
 import { isOrgAdmin, requireOrgAdmin, spaceAccess } from '../access.js';
 import { requireAuth, type AppContext } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
+import { auditEvent, auditVerifyAnswer, pageOf } from '../schemas.js';
 
 const auditQuery = pageQuery.extend({
   runId: z.string().min(1).max(100).optional().describe('Only events of this run.'),
@@ -51,6 +52,7 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['audit'],
       summary: "The org's audit events, newest first (org admin; other members only with ?runId= of a run they can see).",
       querystring: auditQuery,
+      response: { 200: pageOf(auditEvent) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -83,6 +85,7 @@ export function auditRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: {
       tags: ['audit'],
       summary: "Recomputes the org's hash chain (org admin): {ok, checked, firstBad?, reason?}.",
+      response: { 200: auditVerifyAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);

@@ -22,6 +22,7 @@ import { isUniqueViolation, type Database, type Executor } from '../../store/db.
 import { newId } from '../../store/ids.js';
 import { isOrgAdmin, readableSpaceIds } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
+import { bulkJob } from '../schemas.js';
 
 const RUN_STATUSES = ['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 export const MAX_BULK_IDS = 10_000;
@@ -107,6 +108,10 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['runs'],
       summary: 'Bulk cancel or delete: without confirmToken, counts the runs it would touch (200 {count, confirmToken, expiresAt}); with it, starts the operation (202 {jobId, total}); repeating that call answers the same job.',
       body: bulkBody,
+      response: {
+        200: z.object({ count: z.number(), confirmToken: z.string(), expiresAt: z.string() }).describe('Counted: nothing changed yet.'),
+        202: z.object({ jobId: z.string(), total: z.number() }).describe('Started (or, repeated, the same job).'),
+      },
     },
   }, async (req, reply) => {
     const auth = requireAuth(req);
@@ -169,6 +174,7 @@ export function bulkRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['runs'],
       summary: "A background job's progress: {id, action, status: running|done|failed, done, total, changed, …}. Visible to its requester and org admins.",
       params: z.object({ id: z.string().min(1).max(100) }),
+      response: { 200: bulkJob },
     },
   }, async (req) => {
     const auth = requireAuth(req);

@@ -39,6 +39,7 @@ import {
 import { GuestRateLimits } from '../rate-limit.js';
 import { sha256 } from '../secrets.js';
 import { decisionBody } from './approvals.js';
+import { guestComment as guestCommentAnswer, guestDecisionAnswer, guestReview } from '../schemas.js';
 
 const API_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } as const;
 /** Comments shown on the page and in the API view, oldest first. */
@@ -280,6 +281,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'What a guest review link shows: the target as it is now, its comments, and the gate. No sign-in; 404 unknown, 410 expired/used/closed.',
       params,
       security: [],
+      response: { 200: guestReview },
     },
   }, async (req, reply) => {
     const link = await openLink(req, reply, API_HEADERS);
@@ -295,6 +297,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       params,
       body: decisionBody,
       security: [],
+      response: { 200: guestDecisionAnswer },
     },
   }, async (req, reply) => {
     const link = await openLink(req, reply, API_HEADERS);
@@ -308,6 +311,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       params,
       body: closedObject({ body: commentBodySchema }),
       security: [],
+      response: { 201: guestCommentAnswer },
     },
   }, async (req, reply) => {
     const link = await openLink(req, reply, API_HEADERS);

@@ -9,10 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
-import { createRun, loadRunView } from '../../runtime/runs.js';
+import { createRun } from '../../runtime/runs.js';
+import { answerOf } from './runs.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { sha256 } from '../secrets.js';
 import type { AppContext } from '../context.js';
+import { runAnswer } from '../schemas.js';
 
 function sameHash(a: string, b: string) {
   return a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -28,6 +30,7 @@ export function hookRoutes(app: FastifyInstance, ctx: AppContext) {
       params: z.object({ workflowId: z.string().min(1).max(100) }),
       headers: z.object({ 'x-flowgate-secret': z.string().max(500).optional(), 'x-flowgate-delivery': z.string().max(200).optional(), 'idempotency-key': z.string().max(200).optional() }).passthrough(),
       body: z.unknown().optional(),
+      response: { 201: runAnswer.describe('The run it started.'), 200: runAnswer.describe('A redelivery: the run the first delivery started.') },
     },
   }, async (req, reply) => {
     const wf = await ctx.db.k
@@ -74,6 +77,6 @@ export function hookRoutes(app: FastifyInstance, ctx: AppContext) {
       return { id: winner.id, created: false };
     });
     if (created) ctx.engine.wake();
-    return reply.code(created ? 201 : 200).send((await loadRunView(ctx.db.k, id))!.view);
+    return reply.code(created ? 201 : 200).send(await answerOf(ctx.db.k, id));
   });
 }

@@ -15,7 +15,7 @@ import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.js';
 import { isOrgAdmin, requireOrgAdmin } from '../access.js';
 import { requireAuth, type AppContext, type OrgRole } from '../context.js';
-import { email, password } from '../schemas.js';
+import { email, meAnswer, okAnswer, orgUser, pageOf, password, userRef } from '../schemas.js';
 import { hashPassword, newSecret, sha256, verifyPassword } from '../secrets.js';
 import { SESSION_COOKIE } from '../auth.js';
 
@@ -55,6 +55,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['identity'],
       summary: 'First-run setup: creates the first organization and its owner (the instance admin).',
       body: z.object({ orgName: z.string().min(1).max(200), email, name: z.string().min(1).max(200), password }),
+      response: { 201: z.object({ org: z.object({ id: z.string() }), user: z.object({ id: z.string() }), token: z.string().describe('An API token for the owner (also set as the session cookie).') }) },
     },
   }, async (req, reply) => {
     const now = ctx.now();
@@ -80,6 +81,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['identity'],
       summary: 'Creates another organization with its owner. Instance admin only.',
       body: z.object({ name: z.string().min(1).max(200), owner: newUser }),
+      response: { 201: z.object({ org: z.object({ id: z.string() }), user: z.object({ id: z.string() }) }) },
     },
   }, async (req, reply) => {
     const auth = requireAuth(req);
@@ -104,6 +106,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['identity'],
       summary: 'Signs in; the token acts in one org (orgId needed only for users of several orgs).',
       body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(200), orgId: z.string().optional() }),
+      response: { 200: z.object({ token: z.string(), user: userRef }) },
     },
   }, async (req, reply) => {
     const now = ctx.now();
@@ -128,7 +131,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
     return { token, user: { id: user.id, email: user.email, name: user.name } };
   });
 
-  r.post('/api/auth/logout', { schema: { tags: ['identity'], summary: 'Revokes the token used for this call.' } }, async (req, reply) => {
+  r.post('/api/auth/logout', { schema: { tags: ['identity'], summary: 'Revokes the token used for this call.', response: { 200: okAnswer } } }, async (req, reply) => {
     const auth = requireAuth(req);
     const now = ctx.now();
     await ctx.db.tx(async (trx) => {
@@ -136,10 +139,10 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'user.logout', subject: `token:${auth.tokenId}`, at: now });
     });
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
-    return { ok: true };
+    return { ok: true as const };
   });
 
-  r.get('/api/me', { schema: { tags: ['identity'], summary: 'The caller, their orgs and their spaces in the current org.' } }, async (req) => {
+  r.get('/api/me', { schema: { tags: ['identity'], summary: 'The caller, their orgs and their spaces in the current org.', response: { 200: meAnswer } } }, async (req) => {
     const auth = requireAuth(req);
     const user = await ctx.db.k.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
     const orgs = await ctx.db.k
@@ -148,14 +151,15 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       .select(['o.id', 'o.name', 'm.role'])
       .where('m.user_id', '=', auth.userId)
       .orderBy('m.created_at')
+      .$castTo<{ id: string; name: string; role: OrgRole }>()
       .execute();
-    let spaces: Array<{ id: string; name: string; role: string }>;
+    let spaces: Array<{ id: string; name: string; role: 'editor' | 'viewer' }>;
     if (isOrgAdmin(auth)) {
       const all = await ctx.db.k.selectFrom('spaces').select(['id', 'name']).where('org_id', '=', auth.orgId).orderBy('id').execute();
       const mine = new Map(
         (await ctx.db.k.selectFrom('space_members').select(['space_id', 'role']).where('user_id', '=', auth.userId).execute()).map((m) => [m.space_id, m.role]),
       );
-      spaces = all.map((s) => ({ ...s, role: mine.get(s.id) ?? 'editor' }));
+      spaces = all.map((s) => ({ ...s, role: (mine.get(s.id) ?? 'editor') as 'editor' | 'viewer' }));
     } else {
       spaces = await ctx.db.k
         .selectFrom('space_members as sm')
@@ -174,6 +178,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['identity'],
       summary: 'Adds a user to the current org (org admin). An existing user of another org is added by email.',
       body: newUser.extend({ role: z.enum(['owner', 'admin', 'member']).default('member') }),
+      response: { 201: orgUser },
     },
   }, async (req, reply) => {
     const auth = requireAuth(req);
@@ -195,7 +200,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.code(201).send(out);
   });
 
-  r.get('/api/users', { schema: { tags: ['identity'], summary: 'Members of the current org.' } }, async (req) => {
+  r.get('/api/users', { schema: { tags: ['identity'], summary: 'Members of the current org.', response: { 200: pageOf(orgUser) } } }, async (req) => {
     const auth = requireAuth(req);
     const items = await ctx.db.k
       .selectFrom('memberships as m')
@@ -203,6 +208,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext) {
       .select(['u.id', 'u.email', 'u.name', 'm.role'])
       .where('m.org_id', '=', auth.orgId)
       .orderBy('u.id')
+      .$castTo<{ id: string; email: string; name: string; role: OrgRole }>()
       .execute();
     return { items, nextCursor: null };
   });

@@ -10,25 +10,10 @@ import { involvement } from '../../runtime/involvement.js';
 import { readableSpaceIds } from '../access.js';
 import { requireAuth, type AppContext } from '../context.js';
 import { withPhases } from './runs.js';
+import { runAnswer as run } from '../schemas.js';
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Most runs in each list (default 50, max 200).'),
-});
-
-/** The run's main fields; the rest of GET /api/runs/{id}'s answer passes through as is. */
-const run = z.looseObject({
-  id: z.string(),
-  workflowId: z.string(),
-  workflowVersion: z.number(),
-  spaceId: z.string(),
-  status: z.string(),
-  outcome: z.string().nullable(),
-  target: z.looseObject({ type: z.enum(['content', 'task']), id: z.string().nullable(), version: z.number().nullable() }).nullable(),
-  startedBy: z.string().nullable(),
-  createdAt: z.string().nullable(),
-  currentPhaseId: z.string().nullable(),
-  waitingFor: z.string().nullable(),
-  phases: z.array(z.looseObject({ phaseId: z.string(), type: z.string(), status: z.string() })),
 });
 
 const answer = z.object({

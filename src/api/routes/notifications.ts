@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
 import { requireAuth, type AppContext } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
+import { notificationAnswer, pageOf } from '../schemas.js';
 
 export function notificationRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/me/notifications', {
-    schema: { tags: ['people'], summary: 'Your notifications in this org, newest first.', querystring: pageQuery.extend({ unread: z.enum(['true', 'false']).optional() }) },
+    schema: { tags: ['people'], summary: 'Your notifications in this org, newest first.', querystring: pageQuery.extend({ unread: z.enum(['true', 'false']).optional() }), response: { 200: pageOf(notificationAnswer) } },
   }, async (req) => {
     const auth = requireAuth(req);
     const after = decodeCursor(req.query.cursor);
@@ -23,7 +24,7 @@ export function notificationRoutes(app: FastifyInstance, ctx: AppContext) {
       nextCursor: p.nextCursor,
     };
   });
-  r.post('/api/me/notifications/:id/read', { schema: { tags: ['people'], summary: 'Marks a notification read.', params: z.object({ id: z.string().max(100) }) } }, async (req) => {
+  r.post('/api/me/notifications/:id/read', { schema: { tags: ['people'], summary: 'Marks a notification read.', params: z.object({ id: z.string().max(100) }), response: { 200: z.object({ id: z.string(), readAt: z.string() }) } } }, async (req) => {
     const auth = requireAuth(req);
     const now = ctx.now();
     const n = await ctx.db.k.selectFrom('notifications').selectAll().where('id', '=', req.params.id).where('user_id', '=', auth.userId).where('org_id', '=', auth.orgId).executeTakeFirst();

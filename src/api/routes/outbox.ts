@@ -10,6 +10,7 @@ import type { OutboxTable } from '../../store/schema.js';
 import { requireOrgAdmin } from '../access.js';
 import { requireAuth, type AppContext } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
+import { emailAnswer, pageOf, type EmailAnswer } from '../schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -22,7 +23,7 @@ function emailOut(r: OutboxTable) {
     html: r.html_body,
     links: JSON.parse(r.links) as string[],
     /** pending | sent | failed | held */
-    status: r.status,
+    status: r.status as EmailAnswer['status'],
     attempts: r.attempts,
     lastError: r.last_error,
     createdAt: iso(r.created_at)!,
@@ -40,6 +41,7 @@ export function outboxRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['mail'],
       summary: 'Emails of this org, newest first (org admin): sent, pending, failed, or held because no SMTP server is configured.',
       querystring: pageQuery,
+      response: { 200: pageOf(emailAnswer) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -53,7 +55,7 @@ export function outboxRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.get('/api/outbox/:id', {
-    schema: { tags: ['mail'], summary: 'One email of the outbox (org admin).', params: z.object({ id: z.string() }) },
+    schema: { tags: ['mail'], summary: 'One email of the outbox (org admin).', params: z.object({ id: z.string() }), response: { 200: emailAnswer } },
   }, async (req) => {
     const auth = requireAuth(req);
     requireOrgAdmin(auth);

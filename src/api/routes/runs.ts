@@ -18,6 +18,7 @@ import type { DB } from '../../store/schema.js';
 import { readableSpaceIds, spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
+import { eventStream, noContent, pageOf, runAnswer, type RunAnswer } from '../schemas.js';
 
 const RUN_STATUSES = ['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 const runId = z.object({ id: z.string().min(1).max(100) });
@@ -58,7 +59,12 @@ export async function withPhases(db: Executor, rows: Awaited<ReturnType<typeof v
   const byRun = new Map<string, typeof execs>();
   for (const e of execs) byRun.set(e.run_id, [...(byRun.get(e.run_id) ?? []), e]);
   const positions = await queuePositions(db, rows);
-  return rows.map((r) => runView(r, byRun.get(r.id) ?? [], { queuePosition: positions.get(r.id) ?? null }));
+  return rows.map((r) => runView(r, byRun.get(r.id) ?? [], { queuePosition: positions.get(r.id) ?? null }) as RunAnswer);
+}
+
+/** The run as answered (runView), read afresh. */
+export async function answerOf(db: Executor, id: string): Promise<RunAnswer> {
+  return (await loadRunView(db, id))!.view as RunAnswer;
 }
 
 /** A POST with no body at all (Fastify gives null) means `{}` where every field is optional. */
@@ -88,6 +94,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
         })
         .strict()
         .default({}),
+      response: { 201: runAnswer },
     },
     preValidation: emptyBodyIsEmptyObject,
   }, async (req, reply) => {
@@ -124,10 +131,10 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     });
     ctx.engine.wake();
     // The run as created: `triggered`, no phases yet (GET /api/runs/{id} shows where it is now).
-    return reply.code(201).send(runView(created, []));
+    return reply.code(201).send(runView(created, []) as RunAnswer);
   });
 
-  r.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run with its full timeline.', params: runId } }, async (req) => {
+  r.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run with its full timeline.', params: runId, response: { 200: runAnswer } } }, async (req) => {
     const auth = requireAuth(req);
     const row = await visibleRun(db.k, auth, req.params.id, 'read');
     return (await withPhases(db.k, [row]))[0];
@@ -139,6 +146,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: "A workflow's runs, newest first.",
       params: runId,
       querystring: runFilters,
+      response: { 200: pageOf(runAnswer) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -158,6 +166,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['runs'],
       summary: "Runs across the caller's spaces, newest first.",
       querystring: runFilters.extend({ spaceId: z.string().max(100).optional(), workflowId: z.string().max(100).optional() }),
+      response: { 200: pageOf(runAnswer) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -174,23 +183,23 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/api/runs/:id/cancel', {
-    schema: { tags: ['runs'], summary: 'Cancels an unfinished run; its executing phase is aborted and nothing later starts.', params: runId, body: z.object({ reason: z.string().max(2000).optional() }).strict().default({}) },
+    schema: { tags: ['runs'], summary: 'Cancels an unfinished run; its executing phase is aborted and nothing later starts.', params: runId, body: z.object({ reason: z.string().max(2000).optional() }).strict().default({}), response: { 200: runAnswer } },
     preValidation: emptyBodyIsEmptyObject,
   }, async (req) => {
     const auth = requireAuth(req);
     await visibleRun(db.k, auth, req.params.id, 'write');
     await ctx.engine.control(req.params.id, { type: 'cancel', by: `user:${auth.userId}`, reason: req.body.reason });
-    return (await loadRunView(db.k, req.params.id))!.view;
+    return await answerOf(db.k, req.params.id);
   });
 
   r.post('/api/runs/:id/retry', {
-    schema: { tags: ['runs'], summary: 'Continues a failed run with a new attempt of the failed phase (when its type allows).', params: runId },
+    schema: { tags: ['runs'], summary: 'Continues a failed run with a new attempt of the failed phase (when its type allows).', params: runId, response: { 200: runAnswer } },
   }, async (req) => {
     const auth = requireAuth(req);
     const row = await visibleRun(db.k, auth, req.params.id, 'write');
     const target = row.target_type && row.target_id ? await getTarget(db.k, row.org_id, row.target_type, row.target_id) : null;
     await ctx.engine.control(req.params.id, { type: 'retry', by: `user:${auth.userId}`, targetVersion: target?.version });
-    return (await loadRunView(db.k, req.params.id))!.view;
+    return await answerOf(db.k, req.params.id);
   });
 
   r.post('/api/runs/:id/phases/:phaseId/skip', {
@@ -199,16 +208,17 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'Skips the active or waiting phase (wait, approval, http, ai, notify), recording who and why.',
       params: z.object({ id: z.string().min(1).max(100), phaseId: z.string().min(1).max(100) }),
       body: z.object({ reason: z.string().min(1).max(2000) }).strict(),
+      response: { 200: runAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
     await visibleRun(db.k, auth, req.params.id, 'write');
     await ctx.engine.control(req.params.id, { type: 'skip', phaseId: req.params.phaseId, by: `user:${auth.userId}`, reason: req.body.reason });
-    return (await loadRunView(db.k, req.params.id))!.view;
+    return await answerOf(db.k, req.params.id);
   });
 
   r.post('/api/runs/:id/rerun', {
-    schema: { tags: ['runs'], summary: "Starts a new run of the same workflow (current version) on the same target, linked by rerunOf.", params: runId },
+    schema: { tags: ['runs'], summary: "Starts a new run of the same workflow (current version) on the same target, linked by rerunOf.", params: runId, response: { 201: runAnswer } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     const old = await visibleRun(db.k, auth, req.params.id, 'write');
@@ -238,11 +248,11 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
       }, now);
     });
     ctx.engine.wake();
-    return reply.code(201).send((await loadRunView(db.k, id))!.view);
+    return reply.code(201).send(await answerOf(db.k, id));
   });
 
   r.delete('/api/runs/:id', {
-    schema: { tags: ['runs'], summary: 'Hides a run from lists and pages; its audit trail stays. An unfinished run is cancelled first.', params: runId },
+    schema: { tags: ['runs'], summary: 'Hides a run from lists and pages; its audit trail stays. An unfinished run is cancelled first.', params: runId, response: { 204: noContent } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     let row = await visibleRun(db.k, auth, req.params.id, 'write');
@@ -257,11 +267,11 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext) {
     // Through the guarded path like any change of a run (decide's `delete`): a run that
     // changed meanwhile is read again, one that was deleted meanwhile is a 409.
     await ctx.engine.control(row.id, { type: 'delete', by: `user:${auth.userId}` });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   r.get('/api/runs/:id/stream', {
-    schema: { tags: ['runs'], summary: 'Server-Sent Events: the run now, then one `run` event per change.', params: runId },
+    schema: { tags: ['runs'], summary: 'Server-Sent Events: the run now, then one `run` event per change.', params: runId, response: { 200: eventStream } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     await visibleRun(db.k, auth, req.params.id, 'read');

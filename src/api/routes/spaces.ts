@@ -10,6 +10,7 @@ import { newId } from '../../store/ids.js';
 import { admitNext, resizeSlots } from '../../runtime/flow-control.js';
 import { isOrgAdmin, readableSpaceIds, requireOrgAdmin, spaceAccess } from '../access.js';
 import { requireAuth, type AppContext } from '../context.js';
+import { noContent, orgAnswer, pageOf, spaceAnswer, spaceDetail, spaceRole } from '../schemas.js';
 
 export const DEFAULT_STATUSES = ['Ideas', 'In Progress', 'Pending', 'Approved', 'Completed'];
 
@@ -19,14 +20,14 @@ const statusList = z
   .max(50)
   .refine((l) => new Set(l).size === l.length, 'must not repeat a status');
 
-function spaceOut(s: { id: string; name: string; statuses: string; created_at: number }, role?: string) {
+function spaceOut(s: { id: string; name: string; statuses: string; created_at: number }, role?: 'editor' | 'viewer' | 'admin') {
   return { id: s.id, name: s.name, statuses: JSON.parse(s.statuses) as string[], createdAt: new Date(s.created_at).toISOString(), ...(role ? { role } : {}) };
 }
 
 export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/api/org', { schema: { tags: ['identity'], summary: 'The current org.' } }, async (req) => {
+  r.get('/api/org', { schema: { tags: ['identity'], summary: 'The current org.', response: { 200: orgAnswer } } }, async (req) => {
     const auth = requireAuth(req);
     const org = await ctx.db.k.selectFrom('orgs').selectAll().where('id', '=', auth.orgId).executeTakeFirstOrThrow();
     return { id: org.id, name: org.name, maxActiveRuns: org.max_active_runs, createdAt: new Date(org.created_at).toISOString() };
@@ -37,6 +38,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['identity'],
       summary: 'Changes org settings (org admin): flow control limit maxActiveRuns (default 100).',
       body: z.object({ maxActiveRuns: z.number().int().min(0).max(100_000).optional().describe('Runs executing at once; 0 holds every new run until it is raised.'), name: z.string().min(1).max(200).optional() }).strict(),
+      response: { 200: orgAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -60,7 +62,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.post('/api/spaces', {
-    schema: { tags: ['spaces'], summary: 'Creates a space (org admin); the creator becomes its editor.', body: z.object({ name: z.string().min(1).max(200), statuses: statusList.optional() }) },
+    schema: { tags: ['spaces'], summary: 'Creates a space (org admin); the creator becomes its editor.', body: z.object({ name: z.string().min(1).max(200), statuses: statusList.optional() }), response: { 201: z.object({ id: z.string(), name: z.string(), statuses: z.array(z.string()) }) } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     requireOrgAdmin(auth);
@@ -76,14 +78,14 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.code(201).send({ id, name: req.body.name, statuses });
   });
 
-  r.get('/api/spaces', { schema: { tags: ['spaces'], summary: 'Spaces the caller can read.' } }, async (req) => {
+  r.get('/api/spaces', { schema: { tags: ['spaces'], summary: 'Spaces the caller can read.', response: { 200: pageOf(spaceAnswer) } } }, async (req) => {
     const auth = requireAuth(req);
     const ids = await readableSpaceIds(ctx.db.k, auth);
     const rows = ids.length ? await ctx.db.k.selectFrom('spaces').selectAll().where('id', 'in', ids).orderBy('id').execute() : [];
     return { items: rows.map((s) => spaceOut(s)), nextCursor: null };
   });
 
-  r.get('/api/spaces/:spaceId', { schema: { tags: ['spaces'], params: z.object({ spaceId: z.string() }) } }, async (req) => {
+  r.get('/api/spaces/:spaceId', { schema: { tags: ['spaces'], summary: 'A space with its members and your role in it.', params: z.object({ spaceId: z.string() }), response: { 200: spaceDetail } } }, async (req) => {
     const auth = requireAuth(req);
     const { space, role } = await spaceAccess(ctx.db.k, auth, req.params.spaceId, 'read');
     const members = await ctx.db.k
@@ -92,6 +94,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       .select(['u.id', 'u.name', 'u.email', 'sm.role'])
       .where('sm.space_id', '=', space.id)
       .orderBy('u.id')
+      .$castTo<{ id: string; name: string; email: string; role: 'editor' | 'viewer' }>()
       .execute();
     return { ...spaceOut(space, role), members };
   });
@@ -102,6 +105,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: "Renames a space or sets its list of statuses (org admin). Items keep their status even if it leaves the list.",
       params: z.object({ spaceId: z.string() }),
       body: z.object({ name: z.string().min(1).max(200).optional(), statuses: statusList.optional() }).strict(),
+      response: { 200: spaceAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -126,6 +130,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'Adds a member of the org to the space, or changes their role (org admin or space editor).',
       params: z.object({ spaceId: z.string(), userId: z.string() }),
       body: z.object({ role: z.enum(['editor', 'viewer']) }),
+      response: { 200: z.object({ spaceId: z.string(), userId: z.string(), role: spaceRole }) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -144,7 +149,7 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.delete('/api/spaces/:spaceId/members/:userId', {
-    schema: { tags: ['spaces'], summary: 'Removes a member from the space.', params: z.object({ spaceId: z.string(), userId: z.string() }) },
+    schema: { tags: ['spaces'], summary: 'Removes a member from the space.', params: z.object({ spaceId: z.string(), userId: z.string() }), response: { 204: noContent } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     const { space } = await spaceAccess(ctx.db.k, auth, req.params.spaceId, 'write');
@@ -156,6 +161,6 @@ export function spaceRoutes(app: FastifyInstance, ctx: AppContext) {
       txForget(trx, ROSTER);
       await appendAudit(trx, ctx.db.dialect, { orgId: auth.orgId, actor: `user:${auth.userId}`, action: 'space.member_removed', subject: `space:${space.id}`, data: { userId: req.params.userId }, at: now });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

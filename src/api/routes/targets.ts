@@ -37,7 +37,7 @@ import {
 import { spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
 import { decodeCursor, encodeCursor, pageQuery } from '../pagination.js';
-import { idParam } from '../schemas.js';
+import { comment, contentItem, idParam, noContent, pageOf, task } from '../schemas.js';
 
 interface Kind<T extends TargetType> {
   type: T;
@@ -45,11 +45,13 @@ interface Kind<T extends TargetType> {
   collection: string;
   create: z.ZodType;
   changes: z.ZodType;
+  /** The item as answered. */
+  item: z.ZodType;
 }
 
 const KINDS = [
-  { type: 'content', collection: 'content', create: contentCreateSchema, changes: contentChangesSchema } satisfies Kind<'content'>,
-  { type: 'task', collection: 'tasks', create: taskCreateSchema, changes: taskChangesSchema } satisfies Kind<'task'>,
+  { type: 'content', collection: 'content', create: contentCreateSchema, changes: contentChangesSchema, item: contentItem } satisfies Kind<'content'>,
+  { type: 'task', collection: 'tasks', create: taskCreateSchema, changes: taskChangesSchema, item: task } satisfies Kind<'task'>,
 ];
 
 /**
@@ -100,6 +102,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
       summary: `Creates a ${label.toLowerCase()} at version 1 (space editors). Its status defaults to the first of the space's statuses.`,
       params: idParam('spaceId'),
       body: kind.create,
+      response: { 201: kind.item },
     },
   }, async (req, reply) => {
     const auth = requireAuth(req);
@@ -115,7 +118,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
   });
 
   r.get(`/api/spaces/:spaceId/${collection}`, {
-    schema: { tags, summary: `The space's ${collection === 'content' ? 'content items' : 'tasks'}, newest first.`, params: idParam('spaceId'), querystring: pageQuery },
+    schema: { tags, summary: `The space's ${collection === 'content' ? 'content items' : 'tasks'}, newest first.`, params: idParam('spaceId'), querystring: pageQuery, response: { 200: pageOf(kind.item) } },
   }, async (req) => {
     const auth = requireAuth(req);
     const { space } = await spaceAccess(db.k, auth, (req.params as { spaceId: string }).spaceId, 'read');
@@ -124,7 +127,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
     return { items: res.items, nextCursor: res.nextAfter ? encodeCursor(res.nextAfter) : null };
   });
 
-  r.get(itemPath, { schema: { tags, summary: `A ${label.toLowerCase()}, with its version (also in the ETag header).`, params: idParam('id') } }, async (req, reply) => {
+  r.get(itemPath, { schema: { tags, summary: `A ${label.toLowerCase()}, with its version (also in the ETag header).`, params: idParam('id'), response: { 200: kind.item } } }, async (req, reply) => {
     const auth = requireAuth(req);
     return sendItem(reply, await load(auth, (req.params as { id: string }).id, 'read'));
   });
@@ -135,6 +138,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
       summary: `Changes fields of a ${label.toLowerCase()} (space editors). The version grows by one when a field changes, not for a PATCH that changes nothing. With If-Match: <version>, another version answers 409 version_mismatch.`,
       params: idParam('id'),
       body: kind.changes,
+      response: { 200: kind.item },
     },
   }, async (req: FastifyRequest, reply) => {
     const auth = requireAuth(req);
@@ -161,7 +165,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
   });
 
   r.delete(itemPath, {
-    schema: { tags, summary: `Deletes a ${label.toLowerCase()} (space editors); it then answers 404. Takes an optional If-Match like PATCH.`, params: idParam('id') },
+    schema: { tags, summary: `Deletes a ${label.toLowerCase()} (space editors); it then answers 404. Takes an optional If-Match like PATCH.`, params: idParam('id'), response: { 204: noContent } },
   }, async (req, reply) => {
     const auth = requireAuth(req);
     const expectedVersion = parseIfMatch(req.headers['if-match']);
@@ -173,7 +177,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
       await appendAudit(trx, db.dialect, { orgId: auth.orgId, actor: actor(auth), action: `${type}.deleted`, subject: subject(type, id), data: { version: deleted.version }, at: now });
     });
     ctx.engine?.wake();
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   r.post(`${itemPath}/comments`, {
@@ -182,6 +186,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
       summary: `Comments on a ${label.toLowerCase()} (space editors). Does not change its version.`,
       params: idParam('id'),
       body: closedObject({ body: commentBodySchema }),
+      response: { 201: comment },
     },
   }, async (req, reply) => {
     const auth = requireAuth(req);
@@ -205,7 +210,7 @@ function registerKind<T extends TargetType>(app: FastifyInstance, ctx: AppContex
   });
 
   r.get(`${itemPath}/comments`, {
-    schema: { tags, summary: `The comments on a ${label.toLowerCase()}, oldest first.`, params: idParam('id'), querystring: pageQuery },
+    schema: { tags, summary: `The comments on a ${label.toLowerCase()}, oldest first.`, params: idParam('id'), querystring: pageQuery, response: { 200: pageOf(comment) } },
   }, async (req) => {
     const auth = requireAuth(req);
     const { id } = req.params as { id: string };

@@ -32,7 +32,7 @@ import type { Executor } from '../../store/db.js';
 import { spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
 import { decodeCursor, page, pageQuery } from '../pagination.js';
-import { idParam } from '../schemas.js';
+import { idParam, pageOf, workflowAnswer, workflowVersionAnswer, workflowVersionSummary } from '../schemas.js';
 import { newSecret, sha256 } from '../secrets.js';
 
 const WEBHOOK_SECRET_PREFIX = 'fgw';
@@ -112,6 +112,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'Creates a workflow (space editor or org admin) as version 1. A webhook-triggered workflow answers its secret once, as webhookSecret.',
       params: idParam('spaceId'),
       body: workflowDefinitionSchema,
+      response: { 201: workflowAnswer },
     },
     validatorCompiler: definitionBodyCompiler,
   }, async (req, reply) => {
@@ -155,6 +156,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
         'Saves a new version of the definition (space editor or org admin). Send If-Match: <version> to be refused with 409 if someone saved in between. Leaving out enabled keeps the current state.',
       params: workflowIdParams,
       body: workflowDefinitionSchema,
+      response: { 200: workflowAnswer },
     },
     validatorCompiler: definitionBodyCompiler,
   }, async (req) => {
@@ -210,6 +212,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
       summary: 'Enables, disables or renames a workflow (space editor or org admin). Makes no new definition version.',
       params: workflowIdParams,
       body: settingsBody,
+      response: { 200: workflowAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -239,6 +242,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['workflows'],
       summary: 'Replaces the webhook secret of a webhook-triggered workflow (space editor or org admin) and answers the new one, once. The old one stops working at once.',
       params: workflowIdParams,
+      response: { 200: z.object({ id: z.string(), webhookSecret: z.string() }) },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -258,14 +262,14 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.get('/api/workflows/:id', {
-    schema: { tags: ['workflows'], summary: 'A workflow with its current definition.', params: workflowIdParams },
+    schema: { tags: ['workflows'], summary: 'A workflow with its current definition.', params: workflowIdParams, response: { 200: workflowAnswer } },
   }, async (req) => {
     const auth = requireAuth(req);
     return workflowOut(await workflowAccess(ctx.db.k, auth, req.params.id, 'read'));
   });
 
   r.get('/api/workflows/:id/versions', {
-    schema: { tags: ['workflows'], summary: "A workflow's saved versions, newest first.", params: workflowIdParams, querystring: pageQuery },
+    schema: { tags: ['workflows'], summary: "A workflow's saved versions, newest first.", params: workflowIdParams, querystring: pageQuery, response: { 200: pageOf(workflowVersionSummary) } },
   }, async (req) => {
     const auth = requireAuth(req);
     const wf = await workflowAccess(ctx.db.k, auth, req.params.id, 'read');
@@ -281,6 +285,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
       tags: ['workflows'],
       summary: 'One saved version of a workflow, as it was saved; versions never change.',
       params: z.object({ id: z.string().min(1).max(100), version: z.coerce.number().int().min(1).max(1e9) }),
+      response: { 200: workflowVersionAnswer },
     },
   }, async (req) => {
     const auth = requireAuth(req);
@@ -291,7 +296,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   r.get('/api/spaces/:spaceId/workflows', {
-    schema: { tags: ['workflows'], summary: "The space's workflows, oldest first.", params: idParam('spaceId'), querystring: pageQuery },
+    schema: { tags: ['workflows'], summary: "The space's workflows, oldest first.", params: idParam('spaceId'), querystring: pageQuery, response: { 200: pageOf(workflowAnswer) } },
   }, async (req) => {
     const auth = requireAuth(req);
     const { space } = await spaceAccess(ctx.db.k, auth, req.params.spaceId, 'read');
