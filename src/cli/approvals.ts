@@ -1,6 +1,6 @@
 /**
  * `flowgate approve`, `flowgate deny` and `flowgate approvals`: decide an approval gate as
- * the signed-in approver, and list a run's gates with every decision (API.md "Approvals").
+ * the signed-in approver, and list a run's gates with every decision (docs/API.md "Approvals").
  * Same conventions as `flowgate runs …`: the server is `--url` or FLOWGATE_URL (default
  * http://127.0.0.1:3000), the token `--token` or FLOWGATE_TOKEN; `--json` prints the API's
  * answer; an error prints the API's message and exits 1.
@@ -8,28 +8,12 @@
 import type { Command } from 'commander';
 import { act, connectionOptions, type ConnOpts } from './command.js';
 import { table } from './runs.js';
+import type { components } from './api-types.js';
 
-export type Approver = { userId: string } | { email: string };
-
-export interface DecisionView {
-  approver: Approver;
-  decision: 'approve' | 'deny';
-  comment: string | null;
-  targetVersion: number | null;
-  via: 'app' | 'link' | 'api';
-  at: string;
-  counts: boolean;
-}
-
-export interface GateView {
-  phaseId: string;
-  attempt?: number;
-  status: 'waiting' | 'approved' | 'denied' | 'closed';
-  required: 'any' | 'all' | number | null;
-  approvers?: Array<Approver & { addedBy?: string }>;
-  decisions: DecisionView[];
-}
-
+/** A gate as the API answers it (generated from the OpenAPI document: src/cli/api-types.ts). */
+export type GateView = components['schemas']['Gate'];
+export type DecisionView = GateView['decisions'][number];
+export type Approver = DecisionView['approver'];
 
 // ---------------------------------------------------------------------------------------
 // Formatting (pure, exported for tests)

@@ -1,6 +1,6 @@
 /**
  * `flowgate runs …`: list, inspect, start and control workflow runs through a running
- * server's HTTP API (API.md "Runs"). The server is `--url` or FLOWGATE_URL (default
+ * server's HTTP API (docs/API.md "Runs"). The server is `--url` or FLOWGATE_URL (default
  * http://127.0.0.1:3000); the token is `--token` or FLOWGATE_TOKEN. Every command prints
  * something readable, or the API's JSON with `--json`; an error prints the API's message
  * and exits 1.
@@ -8,42 +8,11 @@
 import type { Command } from 'commander';
 import { act, connectionOptions, UsageError, type ConnOpts } from './command.js';
 import type { FlowgateClient } from './http-client.js';
+import type { components } from './api-types.js';
 
-interface PhaseView {
-  phaseId: string;
-  type: string;
-  attempt: number;
-  status: string;
-  error: { code: string; message: string } | null;
-  waitingFor?: string | null;
-  wakeAt?: string | null;
-  skippedBy?: string | null;
-  skipReason?: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number | null;
-}
-
-export interface RunView {
-  id: string;
-  workflowId: string;
-  workflowVersion: number;
-  spaceId: string;
-  status: string;
-  outcome: string | null;
-  target: { type: string; id: string; version: number } | null;
-  trigger: { type: string; by?: string } & Record<string, unknown>;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  currentPhaseId: string | null;
-  queuePosition: number | null;
-  waitingFor: string | null;
-  rerunOf: string | null;
-  error: { phaseId: string; code: string; message: string } | null;
-  phases: PhaseView[];
-}
-
+/** A run as the API answers it (generated from the OpenAPI document: src/cli/api-types.ts). */
+export type RunView = components['schemas']['Run'];
+type PhaseView = components['schemas']['PhaseExecution'];
 
 // ---------------------------------------------------------------------------------------
 // Formatting (pure, exported for tests)
@@ -265,7 +234,7 @@ export function registerRunCommands(program: Command): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Bulk cancel / delete (API.md: POST /api/runs/bulk, GET /api/jobs/{id})
+// Bulk cancel / delete (docs/API.md "Bulk operations": POST /api/runs/bulk, GET /api/jobs/{id})
 
 function bulkOptions(cmd: Command): Command {
   return cmd
@@ -306,15 +275,7 @@ export function progressBar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(full)}${' '.repeat(width - full)}] ${done}/${total}`;
 }
 
-interface BulkJob {
-  id: string;
-  action: 'cancel' | 'delete';
-  status: 'running' | 'done' | 'failed';
-  done: number;
-  total: number;
-  changed?: number;
-  error?: string | null;
-}
+type BulkJob = components['schemas']['BulkJob'];
 
 /** One line from stdin, or null when stdin is closed (or not there at all) before a line comes. */
 function readAnswer(): Promise<string | null> {

@@ -4,7 +4,9 @@
  * the page, and EventSource streams are authenticated the same way.
  */
 
-/** An error answer of the API (API.md: `{error: {code, message, details?}}`). */
+import type { components, paths } from './api-types';
+
+/** An error answer of the API (docs/API.md "Errors": `{error: {code, message, details?}}`). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -56,57 +58,23 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return s ? `?${s}` : '';
 }
 
-// The shapes the pages read (API.md). Only the fields the UI uses are typed.
+// The shapes the pages read: generated from the server's OpenAPI document into api-types.ts
+// (`npm run gen:api-types`; docs/API.md describes them in words).
 
-export interface Me {
-  user: { id: string; email: string; name: string };
-  orgs: { id: string; role: 'owner' | 'admin' | 'member' }[];
-  spaces: { id: string; name: string; role: 'editor' | 'viewer' }[];
+/** The API's named answer shapes: Run, PhaseExecution, Gate, Workflow, ContentItem, … */
+export type Schemas = components['schemas'];
+/** The JSON answer of `method path` with `status`, e.g. Answer<'/api/me/runs', 'get'>. */
+export type Answer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
 }
+  ? T
+  : never;
 
-export type RunStatus = 'triggered' | 'active' | 'waiting' | 'completed' | 'failed' | 'cancelled';
-export type PhaseStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-
-export interface PhaseExecution {
-  executionId: string;
-  phaseId: string;
-  type: string;
-  attempt: number;
-  status: PhaseStatus;
-  input: unknown;
-  output: unknown;
-  error: { code: string; message: string } | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number | null;
-  waitingFor: string | null;
-  wakeAt: string | null;
-  skippedBy: string | null;
-  skipReason: string | null;
-}
-
-export interface Run {
-  id: string;
-  workflowId: string;
-  workflowVersion: number;
-  spaceId: string;
-  status: RunStatus;
-  outcome: string | null;
-  waitingFor: string | null;
-  queuePosition: number | null;
-  currentPhaseId: string | null;
-  target: { type: 'content' | 'task'; id: string; version: number | null; versionSeen: number | null } | null;
-  trigger: { type: string; [k: string]: unknown };
-  input: unknown;
-  startedBy: string | null;
-  rerunOf: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  error?: { code: string; message: string; phaseId?: string } | null;
-  phases: PhaseExecution[];
-  [k: string]: unknown;
-}
+export type Me = Schemas['Me'];
+export type RunStatus = Schemas['RunStatus'];
+export type PhaseStatus = Schemas['PhaseStatus'];
+export type PhaseExecution = Schemas['PhaseExecution'];
+export type Run = Schemas['Run'];
 
 export interface Page<T> {
   items: T[];

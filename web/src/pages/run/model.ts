@@ -1,42 +1,21 @@
 /**
- * What the run page reads besides the run itself (API.md "Approvals", "Targets"), and the
+ * What the run page reads besides the run itself (docs/API.md "Approvals", "Targets"), and the
  * rules that decide which controls it offers. The server stays the judge: these only hide
  * buttons that would certainly be refused, and every refusal it still sends is shown.
  */
-import type { PhaseExecution, Run } from '../../api';
+import type { PhaseExecution, Run, Schemas } from '../../api';
+
+/** Either form of a party with the other field absent, so `p.userId` reads on both. */
+type Either<T> = T extends { userId: string } ? T & { email?: undefined } : T & { userId?: undefined };
+type ApiGate = Schemas['Gate'];
 
 /** An approver or decider: a member by id, or an outside reviewer by email. */
-export type Party = { userId: string; email?: undefined } | { email: string; userId?: undefined };
-
-export interface Decision {
-  approver: Party;
-  decision: 'approve' | 'deny';
-  comment: string | null;
-  targetVersion: number | null;
-  via: 'app' | 'link' | 'api';
-  at: string;
-  /** False once an edit of the target reset it (SPEC section 6). */
-  counts: boolean;
-}
-
-export interface Gate {
-  phaseId: string;
-  executionId: string;
-  attempt: number;
-  status: 'waiting' | 'approved' | 'denied' | 'closed';
-  required: 'any' | 'all' | number | null;
-  approvers: (Party & { addedBy?: string | null })[];
-  decisions: Decision[];
-}
-
-export interface TargetComment {
-  id: string;
-  body: string;
-  author: { userId: string; name: string | null } | { email: string } | { workflowRunId: string } | null;
-  source: 'app' | 'guest' | 'workflow';
-  runId: string | null;
-  createdAt: string;
-}
+export type Party = Either<ApiGate['decisions'][number]['approver']>;
+/** A decision on a gate; `counts` is false once an edit of the target reset it (docs/REQUIREMENTS.md "Approval gates"). */
+export type Decision = Omit<ApiGate['decisions'][number], 'approver'> & { approver: Party };
+/** An approval gate as GET /api/runs/{id}/approvals answers it (the generated Gate). */
+export type Gate = Omit<ApiGate, 'approvers' | 'decisions'> & { approvers: Either<ApiGate['approvers'][number]>[]; decisions: Decision[] };
+export type TargetComment = Schemas['Comment'];
 
 export interface Target {
   id: string;
@@ -46,19 +25,8 @@ export interface Target {
 }
 
 /** A phase of the pinned workflow version, as saved. */
-export interface PhaseDef {
-  id: string;
-  type: string;
-  name?: string;
-  [k: string]: unknown;
-}
-
-export interface WorkflowVersion {
-  workflowId: string;
-  version: number;
-  name: string;
-  phases: PhaseDef[];
-}
+export type PhaseDef = Schemas['WorkflowVersion']['phases'][number] & { name?: string };
+export type WorkflowVersion = Omit<Schemas['WorkflowVersion'], 'phases'> & { phases: PhaseDef[] };
 
 export interface OrgUser {
   id: string;
@@ -69,7 +37,7 @@ export interface OrgUser {
 /** id → user, for showing names instead of ids. */
 export type People = Map<string, OrgUser>;
 
-/** Phase types a person may skip while they run or wait, and retry after they fail (SPEC section 7). */
+/** Phase types a person may skip while they run or wait, and retry after they fail (docs/REQUIREMENTS.md "Manual controls"). */
 const SKIPPABLE = ['wait', 'approval', 'http', 'ai', 'notify'];
 const RETRYABLE = ['http', 'ai', 'notify', 'share_email', 'comment', 'wait', 'mutate'];
 
