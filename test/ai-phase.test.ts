@@ -2,7 +2,7 @@
  * The `ai` phase against a fake OpenAI-compatible server over real HTTP, on both dialects:
  * a valid answer used by a later phase, one repair round, invalid twice, token and cost
  * budgets (spent after a call, or too small to make one), provider errors, and no provider.
- * SPEC.md sections 3 and 8.
+ * docs/REQUIREMENTS.md sections 3 and 8.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/databases.js';

@@ -1,5 +1,5 @@
 /**
- * Editing a target while a run works on it (SPEC.md section 6), over real HTTP on SQLite
+ * Editing a target while a run works on it (docs/REQUIREMENTS.md section 6), over real HTTP on SQLite
  * and PostgreSQL:
  * - an edit while a gate waits makes the decisions made on the older version stop counting
  *   (unless the gate says `resetOnEdit: false`), tells those approvers what changed, and

@@ -1,5 +1,5 @@
 /**
- * Approval gates under concurrency (SPEC.md section 5; src/runtime/approvals.ts): a decision,
+ * Approval gates under concurrency (docs/REQUIREMENTS.md section 5; src/runtime/approvals.ts): a decision,
  * the gate's evaluation and the run's transition are one transaction, so however decisions
  * interleave, a gate opens or closes exactly once.
  *

@@ -1,5 +1,5 @@
 /**
- * Approval gates over real HTTP, on SQLite and PostgreSQL (SPEC.md section 5, API.md
+ * Approval gates over real HTTP, on SQLite and PostgreSQL (docs/REQUIREMENTS.md section 5, docs/API.md
  * "Approvals"): the gate's arithmetic (`any` / `all` / N against approve/deny sequences),
  * where approved and denied gates lead, who may decide (self-approval, non-approvers,
  * viewers, second decisions), what `GET /api/runs/:id/approvals`, notifications and the

@@ -1,5 +1,5 @@
 /**
- * Bulk cancel and bulk delete (SPEC.md section 11; API.md "People, bulk, audit, mail"), on
+ * Bulk cancel and bulk delete (docs/REQUIREMENTS.md section 11; docs/API.md "Bulk operations"), on
  * SQLite and PostgreSQL over real HTTP: the first call counts and changes nothing; the
  * confirmed call starts a background job with visible progress; repeating it changes
  * nothing; the audit log has the operation (who, filter, count) and one event per run. The

@@ -1,5 +1,5 @@
 /**
- * Org flow control (SPEC.md section 9), on SQLite and PostgreSQL over real HTTP: at most
+ * Org flow control (docs/REQUIREMENTS.md section 9), on SQLite and PostgreSQL over real HTTP: at most
  * `maxActiveRuns` runs are `active` at once; the others stay `triggered` (or `waiting`, when
  * resuming from a wait) with `waitingFor: "flow_control"` and a visible queue position, and
  * start in fair order across spaces as slots free. Raising the limit admits parked runs at

@@ -1,7 +1,7 @@
 /**
  * The `http` phase against a real local HTTP service, over real HTTP, on both dialects:
  * success with its output used by a later phase, non-2xx, timeout, cancel while the request
- * is in flight, and the Idempotency-Key across a retry. SPEC.md sections 3, 7 and 8.
+ * is in flight, and the Idempotency-Key across a retry. docs/REQUIREMENTS.md sections 3, 7 and 8.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

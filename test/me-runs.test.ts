@@ -1,6 +1,6 @@
 /**
  * The command center's lists, `GET /api/me/runs`, over real HTTP on SQLite and PostgreSQL
- * (SPEC.md section 12, docs/decisions.md "Command center"): which runs wait on the caller's
+ * (docs/REQUIREMENTS.md section 12, docs/decisions.md "Command center"): which runs wait on the caller's
  * decision, which they started, which they are tied to by assignment or notification; that
  * a run sits in one list only; the order; the limit; and what never shows (other spaces,
  * other orgs, deleted runs). Nothing sleeps a fixed time: every wait polls with a deadline.

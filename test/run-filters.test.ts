@@ -1,5 +1,5 @@
 /**
- * The run lists' filters beyond status (API.md "Runs"): target on both lists, and the
+ * The run lists' filters beyond status (docs/API.md "Runs"): target on both lists, and the
  * creation-time window `since` / `until` the web UI's date filters use. Both stores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * Runs over real HTTP, on SQLite and PostgreSQL: starting, reading, listing, the manual
  * controls (cancel, skip, retry, rerun, delete), the SSE stream, notifications and the audit
- * trail. API.md "Runs"; SPEC.md sections 4, 7 and 8. Nothing sleeps a fixed time except
+ * trail. docs/API.md "Runs"; docs/REQUIREMENTS.md sections 4, 7 and 8. Nothing sleeps a fixed time except
  * where a test proves that something does NOT happen.
  */
 import http from 'node:http';
@@ -330,7 +330,7 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
     expect((await audit(run.id)).map((e) => e.action)).toContain('run.failed');
 
     // Retry: a new attempt of the same phase, checked against the version the person retried
-    // on (2), so it applies now (SPEC.md section 7: "the staleness check runs again").
+    // on (2), so it applies now (docs/REQUIREMENTS.md section 7: "whose staleness check runs again").
     const retried = await call('POST', `/api/runs/${run.id}/retry`, { token: editor.token });
     expect(retried.status).toBe(200);
     expect(retried.body.id).toBe(run.id);
@@ -409,7 +409,7 @@ describe.each(DIALECTS)('runs (%s)', { timeout: 90_000 }, (dialect) => {
     const gated = await runUntil(run.id, (r) => FINISHED.includes(r.status) || r.status === 'waiting', 20_000, 'the gate');
     if (gated.status === 'waiting') {
       expect((await call('POST', `/api/runs/${run.id}/retry`, { token: editor.token })).status).toBe(409);
-      // Approval gates never fail (SPEC.md section 7), so no request can make one fail. Mark this
+      // Approval gates never fail (docs/REQUIREMENTS.md section 3), so no request can make one fail. Mark this
       // one failed in the store, as a crash-recovered "internal" failure would, to check that
       // the API still refuses to retry it.
       const now = Date.now();

@@ -1,6 +1,6 @@
 /**
- * Scheduled workflows (SPEC.md section 2: "recurring schedule (cron expression + IANA time
- * zone; no target)"), on SQLite and PostgreSQL, with a cron that fires every second
+ * Scheduled workflows (docs/REQUIREMENTS.md section 2: "a cron expression read in an IANA
+ * time zone; such runs have no target"), on SQLite and PostgreSQL, with a cron that fires every second
  * (`* * * * * *`, seconds first). A scheduled workflow has one `schedule` job row; each slot
  * fires once; disabling stops the fires; after downtime the missed time fires once (marked
  * late when over a minute late), not once per missed slot. Last, on PostgreSQL, a `serve`

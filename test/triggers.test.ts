@@ -1,5 +1,5 @@
 /**
- * Triggers over real HTTP, on SQLite and PostgreSQL (SPEC.md section 2; API.md "Workflows"):
+ * Triggers over real HTTP, on SQLite and PostgreSQL (docs/REQUIREMENTS.md section 2; docs/API.md "Workflows"):
  * every entity event type fires each matching enabled workflow of its space exactly once;
  * filters (`fields`, `from`/`to`) hold; disabled workflows and other spaces' workflows stay
  * quiet; a run's own changes do not fire its own workflow; webhooks authenticate by secret and

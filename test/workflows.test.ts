@@ -395,7 +395,7 @@ describe.each(DIALECTS)('workflows (%s)', (dialect) => {
     expect(head.body.version).toBe(3 + ok.length);
   });
 
-  it('accepts what API.md allows: next on a condition, any-case methods, zero and decimal durations, zoneless until, approvers without a gate', async () => {
+  it('accepts what docs/API.md allows: next on a condition, any-case methods, zero and decimal durations, zoneless until, approvers without a gate', async () => {
     const body = {
       name: 'Lenient',
       trigger: { type: 'manual' },

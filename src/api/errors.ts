@@ -1,5 +1,5 @@
 /**
- * The one place errors become HTTP answers, in API.md's shape:
+ * The one place errors become HTTP answers, in the shape of docs/API.md "Errors":
  * {"error": {"code", "message", "details"?}}.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The guest review page (SPEC.md section 5): server-rendered HTML that needs no JavaScript
+ * The guest review page (docs/REQUIREMENTS.md section 5): server-rendered HTML that needs no JavaScript
  * and loads nothing, from this server or elsewhere, beyond the document itself. Decisions
  * and comments are a plain form POST back to the page's own URL (the form has no `action`,
  * so the token is not written into the page a second time).

@@ -1,5 +1,5 @@
 /**
- * Whether an approval gate has opened, closed, or still waits (SPEC.md section 5). Pure.
+ * Whether an approval gate has opened, closed, or still waits (docs/REQUIREMENTS.md section 5). Pure.
  * - approved when counting approvals reach `required` (`any` = 1, `all` = every approver, N);
  * - with `all`, one deny denies;
  * - with `any` or N, denied as soon as the threshold can no longer be reached.

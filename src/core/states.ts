@@ -1,5 +1,5 @@
 /**
- * Run and phase states, as SPEC.md section 4 names them.
+ * Run and phase states, as docs/REQUIREMENTS.md section 4 names them.
  *
  *   TRIGGERED ──start──► ACTIVE ──phase done──► ACTIVE (next phase) … ──last phase──► COMPLETED
  *        │                 │  ▲                                                     (succeeded | denied)
@@ -50,7 +50,7 @@ export type PhaseStatus = (typeof PhaseStatus)[keyof typeof PhaseStatus];
 
 export type WaitingFor = 'approval' | 'wait' | 'flow_control';
 
-/** Stable error codes of a failed phase (SPEC.md section 8). */
+/** Stable error codes of a failed phase (docs/REQUIREMENTS.md section 8). */
 export const PhaseErrorCode = {
   stale: 'stale',
   deleted: 'deleted',
@@ -64,6 +64,6 @@ export const PhaseErrorCode = {
 } as const;
 export type PhaseErrorCode = (typeof PhaseErrorCode)[keyof typeof PhaseErrorCode];
 
-/** Which manual controls each phase type allows (SPEC.md section 7). */
+/** Which manual controls each phase type allows (docs/REQUIREMENTS.md section 7). */
 export const SKIPPABLE_TYPES: readonly string[] = ['wait', 'approval', 'http', 'ai', 'notify'];
 export const RETRYABLE_TYPES: readonly string[] = ['http', 'ai', 'notify', 'share_email', 'comment', 'wait', 'mutate'];

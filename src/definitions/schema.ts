@@ -1,5 +1,5 @@
 /*
- * The workflow definition language of API.md, as one zod schema. The same schema validates
+ * The workflow definition language of docs/API.md "Definitions", as one zod schema. The same schema validates
  * request bodies and generates the OpenAPI document, so it stays convertible to JSON Schema:
  * no transforms, no defaults (a stored definition is what its author sent, in canonical
  * spelling, see canonical.ts; defaults are applied where phases run, see DEFAULTS), only

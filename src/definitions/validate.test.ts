@@ -87,7 +87,7 @@ describe('jumps', () => {
       else: 'end',
       next,
     });
-    // API.md allows next on every phase; on a condition it has no effect (then/else decide),
+    // docs/API.md allows next on every phase; on a condition it has no effect (then/else decide),
     // and it is kept as sent.
     for (const next of ['b', 'd', 'end']) {
       const input = def([note('a'), cond(next), note('b'), note('d')]);

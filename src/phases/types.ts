@@ -55,7 +55,7 @@ export type PhaseHandler<P extends Phase = Phase> =
     }
   | { mode: 'io'; execute(ctx: PhaseContext<P>): Promise<PhaseResult> };
 
-/** A phase's own failure with a stable code (SPEC.md section 8); becomes a `failed` result. */
+/** A phase's own failure with a stable code (docs/REQUIREMENTS.md section 8); becomes a `failed` result. */
 export class PhaseError extends FlowgateError {
   constructor(code: PhaseErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(code, message, options);

@@ -198,7 +198,7 @@ export function approverLabel(d: { user_id: string | null; email: string | null 
   return d.user_id ? { userId: d.user_id } : { email: d.email };
 }
 
-/** Every approval gate execution of a run with its decisions (API.md "Approvals"). */
+/** Every approval gate execution of a run with its decisions (docs/API.md "Approvals"). */
 export async function gatesOfRun(q: Executor, run: RunRow) {
   const phases = await versionPhases(q, run.workflow_id, run.workflow_version);
   const execs = await q.selectFrom('phase_executions').selectAll().where('run_id', '=', run.id).where('type', '=', 'approval').orderBy('id').execute();

@@ -1,5 +1,5 @@
 /**
- * Bulk cancel and bulk delete (SPEC.md section 11). An operation is a `bulk_operations` row
+ * Bulk cancel and bulk delete (docs/REQUIREMENTS.md section 11). An operation is a `bulk_operations` row
  * plus one `bulk` job; each execution of that job handles ONE batch of runs, in id order
  * after the row's keyset cursor, and in the same transaction saves its progress, records
  * its audit events and enqueues the job for the next batch. A crash loses nothing and

@@ -1,5 +1,5 @@
 /**
- * Org flow control (SPEC.md section 9): at most `maxActiveRuns` runs of an org are `active`
+ * Org flow control (docs/REQUIREMENTS.md section 9): at most `maxActiveRuns` runs of an org are `active`
  * at once. A run about to become active (start, resume after a wait, continue after a gate)
  * without a free slot is parked instead: the event that would have moved it is kept in a
  * `resume` job due at PARKED, and the run shows `waitingFor: "flow_control"` (staying

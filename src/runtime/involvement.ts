@@ -1,5 +1,5 @@
 /**
- * The command center's lists (SPEC.md section 12): the runs one user is involved in, across
+ * The command center's lists (docs/REQUIREMENTS.md section 12): the runs one user is involved in, across
  * the spaces they can read in their org. Each run lands in the first list that applies, so
  * the three are disjoint:
  *

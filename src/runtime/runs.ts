@@ -86,7 +86,7 @@ export async function insertRun(trx: Transaction<DB>, dialect: Dialect, r: NewRu
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-/** The run as API.md shows it. */
+/** The run as the API answers it (docs/API.md "Runs"). */
 export function runView(row: RunRow, execs: PhaseExecutionsTable[], extra: { queuePosition?: number | null } = {}) {
   return {
     id: row.id,

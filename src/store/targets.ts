@@ -7,7 +7,7 @@
  *   checks the version the caller expects, computes what really changed (an edit that
  *   changes nothing does not bump the version), and writes with an UPDATE guarded by the
  *   version it read, checking the row count. Called inside the caller's transaction, the
- *   check and the write are one atomic step (SPEC.md section 6).
+ *   check and the write are one atomic step (docs/REQUIREMENTS.md section 6).
  * - Deleting is soft (`deleted_at`): the row stays so the engine can tell "deleted" from
  *   "never existed" (`getTarget(…, {includeDeleted: true})`, `TargetDeletedError`).
  * - Comments never change a target's version.

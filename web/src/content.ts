@@ -1,5 +1,5 @@
 /**
- * Content items and tasks (API.md "Targets") as the content pages see them: their shapes,
+ * Content items and tasks (docs/API.md "Targets") as the content pages see them: their shapes,
  * where they live in the API, the space they belong to, and datetime-local ↔ ISO.
  */
 import { get } from './api';

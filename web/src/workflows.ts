@@ -1,11 +1,11 @@
 /**
- * Workflows as the pages read them (API.md "Workflows"): the types, who may edit, and the
+ * Workflows as the pages read them (docs/API.md "Workflows"): the types, who may edit, and the
  * trigger and phases put into words for people.
  */
 import type { Me } from './api';
 import type { Session } from './session';
 
-/** A phase as stored: `id`, `type` and the type's own fields (API.md "Phase fields by type"). */
+/** A phase as stored: `id`, `type` and the type's own fields (docs/API.md "Definitions"). */
 export interface Phase {
   id: string;
   type: string;

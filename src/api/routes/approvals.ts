@@ -1,4 +1,4 @@
-/** Approval gates of a run, and deciding them as a signed-in approver (API.md "Approvals"). */
+/** Approval gates of a run, and deciding them as a signed-in approver (docs/API.md "Approvals"). */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

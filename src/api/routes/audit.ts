@@ -1,5 +1,5 @@
 /**
- * The org's audit log and its verification. API.md "People, bulk, audit, mail".
+ * The org's audit log and its verification. docs/API.md "Audit".
  *
  * Org owners and admins read the whole log. Other members may read one run's trail
  * (`?runId=`) when they can read the run's space; everything else answers 403.

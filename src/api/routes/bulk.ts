@@ -1,6 +1,6 @@
 /**
- * Bulk cancel and bulk delete of runs (API.md "People, bulk, audit, mail"; SPEC.md section
- * 11). Two calls: the first counts the runs the caller may act on and answers a
+ * Bulk cancel and bulk delete of runs (docs/API.md "Bulk operations"; docs/REQUIREMENTS.md
+ * section 11). Two calls: the first counts the runs the caller may act on and answers a
  * `confirmToken` (nothing changes); the same body plus that token records the operation and
  * answers 202 `{jobId}`; the engine then works through the runs in the background
  * (src/runtime/bulk.ts) and `GET /api/jobs/{id}` shows its progress.

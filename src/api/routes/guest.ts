@@ -1,5 +1,5 @@
 /**
- * Guest review links (SPEC.md section 5, API.md "Approvals"): the review page at
+ * Guest review links (docs/REQUIREMENTS.md section 5, docs/API.md "Review links"): the review page at
  * `/review/{token}` for people, and `/api/guest/{token}` for API clients. No sign-in: the
  * token in the URL is the credential, so it is looked up only by its hash, and never
  * written to a log, an answer, the audit log or the page (the form posts to the page's own

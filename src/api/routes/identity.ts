@@ -1,5 +1,5 @@
 /**
- * Setup, orgs, login/logout, the caller's identity, users. API.md "Setup and identity".
+ * Setup, orgs, login/logout, the caller's identity, users. docs/API.md "Setup, identity, org".
  */
 import { txForget } from '../../store/tx-cache.js';
 import { ROSTER } from '../../store/workflows.js';

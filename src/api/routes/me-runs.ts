@@ -1,5 +1,5 @@
 /**
- * The command center (SPEC.md section 12): the runs the signed-in user is involved in,
+ * The command center (docs/REQUIREMENTS.md section 12): the runs the signed-in user is involved in,
  * across the spaces they can read. The lists and their rules are in
  * src/runtime/involvement.ts; each item is the run as `GET /api/runs/{id}` shows it.
  */

@@ -1,5 +1,5 @@
 /**
- * Runs: start, read, list, and the manual controls of SPEC.md section 7. The engine's
+ * Runs: start, read, list, and the manual controls of docs/REQUIREMENTS.md section 7. The engine's
  * guarded transition path does the work; this file checks access and shapes answers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -23,7 +23,7 @@ import { eventStream, noContent, pageOf, runAnswer, type RunAnswer } from '../sc
 const RUN_STATUSES = ['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 const runId = z.object({ id: z.string().min(1).max(100) });
 
-/** The filters both run lists take (API.md "Runs"), plus a creation-time window. */
+/** The filters both run lists take (docs/API.md "Runs"), plus a creation-time window. */
 const runFilters = pageQuery.extend({
   status: z.enum(RUN_STATUSES).optional(),
   outcome: z.enum(['succeeded', 'denied']).optional(),
@@ -52,7 +52,7 @@ async function visibleRun(db: Executor, auth: Auth, id: string, need: 'read' | '
   return row;
 }
 
-/** Run rows as API.md shows them (runView), with their phase executions and queue positions. */
+/** Run rows as the API answers them (runView), with their phase executions and queue positions. */
 export async function withPhases(db: Executor, rows: Awaited<ReturnType<typeof visibleRun>>[]) {
   if (!rows.length) return [];
   const execs = await db.selectFrom('phase_executions').selectAll().where('run_id', 'in', rows.map((r) => r.id)).orderBy('id').execute();

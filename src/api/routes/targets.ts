@@ -1,5 +1,5 @@
 /**
- * Targets: content items and tasks, and their comments. API.md "Targets".
+ * Targets: content items and tasks, and their comments. docs/API.md "Targets".
  *
  * The same routes serve both kinds: `/api/spaces/{spaceId}/content` + `/api/content/{id}`
  * and `/api/spaces/{spaceId}/tasks` + `/api/tasks/{id}`. Every change goes through the

@@ -1,6 +1,6 @@
 /**
  * Workflows: create, save (every save is a new immutable version), read, list, enable or
- * disable, and the webhook secret. API.md "Workflows".
+ * disable, and the webhook secret. docs/API.md "Workflows".
  *
  * The request body of a create or a save is the definition language's own schema, so the
  * OpenAPI document shows it; it is checked by `validateDefinition` in the handler rather than

@@ -1,5 +1,5 @@
 /**
- * Bulk cancel / delete (SPEC section 11, API.md `POST /api/runs/bulk`): the first call only
+ * Bulk cancel / delete (docs/REQUIREMENTS.md section 11, docs/API.md "Bulk operations"): the first call only
  * counts what would be affected and returns a confirmation token; nothing happens until the
  * user confirms that count. The operation then runs in the background and its progress
  * (`GET /api/jobs/{id}`) is shown until it ends.

@@ -1,5 +1,5 @@
 /**
- * An API error with the problems it lists by path (API.md: a 400's `details`), e.g. each
+ * An API error with the problems it lists by path (docs/API.md "Errors": a 400's `details`), e.g. each
  * problem of a refused workflow definition: "phases.2.next: jumps backward to …".
  */
 import { ApiError } from '../api';

@@ -1,7 +1,7 @@
 /**
  * A list of runs with filters (status, outcome, target, creation date; space and workflow
  * on the dashboard), keyset pagination, a refresh every 5 s, and bulk cancel/delete with a
- * confirmation step (SPEC sections 11 and 12). Filters live in the address bar, so a
+ * confirmation step (docs/REQUIREMENTS.md sections 11 and 12). Filters live in the address bar, so a
  * filtered list can be bookmarked and shared. Used by the runs dashboard and the workflow page.
  */
 import { useState, type JSX } from 'react';

@@ -1,6 +1,6 @@
 /**
  * The trigger part of the builder's form: its type, and the fields that type takes
- * (API.md "Triggers"). Empty optional fields are left out of the trigger.
+ * (docs/API.md "Definitions"). Empty optional fields are left out of the trigger.
  */
 import type { Trigger } from '../workflows';
 

@@ -1,5 +1,5 @@
 /**
- * The workflow canvas (SPEC section 5 "Builder canvas"): phases top to bottom, approval gates
+ * The workflow canvas (docs/REQUIREMENTS.md section 5, the builder's canvas): phases top to bottom, approval gates
  * drawn as a distinct hexagonal shape with labelled approve and deny exits, conditions with
  * then and else, jumps beside the column, and an End node. Read-only: zoom and pan only.
  * Given `statuses` (phase id → status of a run), each node shows where that run stands.

@@ -1,5 +1,5 @@
 /**
- * The builder's palette: one ready-to-save phase of each type (API.md "Phase fields by
+ * The builder's palette: one ready-to-save phase of each type (docs/API.md "Definitions", by
  * type"), so a workflow can be built without knowing the schema by heart. Each template is
  * valid as it is, given that `me` is a member of the space.
  */

@@ -1,5 +1,5 @@
 /**
- * The audit log viewer (SPEC section 10): `GET /api/audit`, newest first, filtered by run,
+ * The audit log viewer (docs/REQUIREMENTS.md section 10): `GET /api/audit`, newest first, filtered by run,
  * action and actor from the address (so `/audit?runId=…` links straight to one run's trail),
  * and `GET /api/audit/verify` to recompute the org's hash chain. Owners and admins read the
  * whole log; other members only one run's trail, and see the server's refusal otherwise.

@@ -1,5 +1,5 @@
 /**
- * The command center (SPEC section 12): the runs the signed-in user is involved in across all
+ * The command center (docs/REQUIREMENTS.md section 12): the runs the signed-in user is involved in across all
  * their spaces — waiting on their decision first, then the ones they started, then the ones
  * they are assigned to or were notified about. `GET /api/me/runs`, refreshed every 5 s.
  */

@@ -1,5 +1,5 @@
 /**
- * The mail outbox viewer (SPEC section 12; org owners and admins): every email the server
+ * The mail outbox viewer (docs/REQUIREMENTS.md section 12; org owners and admins): every email the server
  * sent or would have sent, newest first (`GET /api/outbox`), or one (`/outbox?id=…`,
  * `GET /api/outbox/{id}`). The HTML body is shown in an iframe sandboxed with no
  * permissions at all, so nothing in an email can run script or reach the page.

@@ -1,5 +1,5 @@
 /**
- * The run detail page (SPEC section 12): the run's header, its approval gates with
+ * The run detail page (docs/REQUIREMENTS.md section 12): the run's header, its approval gates with
  * Approve / Deny for the signed-in approver, the phase-by-phase timeline, the manual
  * controls the run's state allows, and the comments on its target. It follows the run live
  * through `GET /api/runs/{id}/stream` and reloads everything it shows on each change.

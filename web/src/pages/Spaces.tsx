@@ -1,5 +1,5 @@
 /**
- * Spaces and people (API.md "Setup and identity"): the spaces the caller can read with their
+ * Spaces and people (docs/API.md "Spaces"): the spaces the caller can read with their
  * members and roles. Org owners and admins also create spaces, add people to the org, put
  * people in spaces (editor or viewer), change or remove them, and set the org's flow control
  * limit. Everyone else sees the same lists read-only.

@@ -1,5 +1,5 @@
 /**
- * The workflow detail page (SPEC section 12): the workflow, its canvas (any saved version,
+ * The workflow detail page (docs/REQUIREMENTS.md section 12): the workflow, its canvas (any saved version,
  * by the version picker), "Start run" and "Edit" for editors, and all its runs.
  */
 import { useState } from 'react';

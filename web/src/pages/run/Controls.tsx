@@ -1,5 +1,5 @@
 /**
- * The run's manual controls (SPEC section 7), each shown only when the run's state allows
+ * The run's manual controls (docs/REQUIREMENTS.md section 7), each shown only when the run's state allows
  * it: cancel an unfinished run, retry a failed one from its failed phase, re-run or delete a
  * finished one. Cancel and delete ask first. (Skip lives on the phase in the timeline.)
  */
