@@ -3644,6 +3644,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-Sent Events for live lists: `run` events for runs in your readable spaces, `inbox` events for your notifications; resumable with Last-Event-ID. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated: `runs` (runs in your readable spaces), `inbox` (your notifications). Default `runs`. */
+                    topics?: string;
+                    /** @description Only runs of this space. */
+                    spaceId?: string;
+                    /** @description Only runs of this workflow. */
+                    workflowId?: string;
+                };
+                header?: {
+                    "last-event-id"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A text/event-stream of events. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

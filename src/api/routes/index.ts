@@ -14,5 +14,6 @@ import { bulkRoutes } from './bulk.js';
 import { meRunsRoutes } from './me-runs.js';
 import { templateRoutes } from './templates.js';
 import { describeRoutes } from './describe.js';
+import { liveRoutes } from './live.js';
 
-export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes, templateRoutes, describeRoutes];
+export const extraRoutes: Array<(app: FastifyInstance, ctx: AppContext) => void> = [workflowRoutes, auditRoutes, targetRoutes, outboxRoutes, runRoutes, notificationRoutes, approvalRoutes, hookRoutes, guestRoutes, bulkRoutes, meRunsRoutes, templateRoutes, describeRoutes, liveRoutes];
