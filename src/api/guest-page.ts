@@ -26,7 +26,7 @@ ol.comments{list-style:none;margin:0;padding:0}ol.comments li{border-top:1px sol
 .who{font-weight:600}.when{color:#5b6475;font-size:.85rem;margin-left:.5rem}.body{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0 0}
 label{display:block;font-weight:600;margin:0 0 .4rem}textarea{width:100%;min-height:7rem;padding:.6rem;font:inherit;border:1px solid #c5ccd9;border-radius:4px}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.9rem}button{padding:.6rem 1.3rem;font:inherit;font-weight:600;border:0;border-radius:4px;cursor:pointer;color:#fff;background:#5b6475}
-button.approve{background:#1f8a4c}button.deny{background:#c0392b}.hint{color:#5b6475;font-size:.85rem;margin:.6rem 0 0}
+button.approve{background:#1a7340}button.deny{background:#c0392b}.hint{color:#5b6475;font-size:.85rem;margin:.6rem 0 0}
 .notice{background:#dcf5e3;border:1px solid #b5e3c4;border-radius:6px;padding:.6rem 1rem;margin:0 0 1rem}.empty{color:#5b6475}`;
 
 const STYLE_HASH = `'sha256-${crypto.createHash('sha256').update(STYLE).digest('base64')}'`;
