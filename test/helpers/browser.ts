@@ -1,6 +1,6 @@
 /**
  * A real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core, which
- * never downloads a browser) and sign-in for web UI tests. Screenshots go to .tmp/screens/.
+ * never downloads a browser) and sign-in for web UI tests. Screenshots go to .tmp/screenshots/ (not committed).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from './server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENS = path.resolve(import.meta.dirname, '../../.tmp/screens');
+export const SCREENS = path.resolve(import.meta.dirname, '../../.tmp/screenshots');
 
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the web UI tests need Debian's chromium (apt-get install chromium).`);
