@@ -138,7 +138,9 @@ describe.each(DIALECTS)('the OpenAPI document describes every answer (%s)', (dia
     const text = JSON.stringify(doc);
     const dangling = [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!).filter((k) => !(k in doc.components.schemas));
     expect(dangling).toEqual([]);
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Run', 'PhaseExecution', 'Gate', 'Workflow', 'ContentItem', 'Task', 'Comment', 'AuditEvent', 'Email', 'GuestReview']));
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Run', 'PhaseExecution', 'Gate', 'Workflow', 'ContentItem', 'Task', 'Comment', 'AuditEvent', 'Email', 'GuestReview', 'Error']));
+    // Every operation documents the error shape.
+    for (const ops of Object.values(doc.paths)) for (const m of METHODS) if (ops[m]) expect(ops[m]!.responses?.['4XX']).toBeTruthy();
     // The run's status names every state a run can be in, `triggered` included.
     expect((doc.components.schemas.RunStatus as { enum: string[] }).enum).toEqual(['triggered', 'active', 'waiting', 'completed', 'failed', 'cancelled']);
   });
@@ -164,6 +166,14 @@ describe.each(DIALECTS)('the OpenAPI document describes every answer (%s)', (dia
     const space = await call('GET', '/api/spaces/{spaceId}', S, { status: 200 });
     expect(space.role).toBe('admin');
     expect(space.members.map((m: { email: string }) => m.email)).toContain('ann@acme.example');
+
+    // Errors have the documented shape.
+    const isError = ajv.compile({ $ref: 'flowgate#/components/schemas/Error' });
+    for (const [path, status] of [['/api/runs/nope', 404], ['/api/audit?runId=', 400]] as const) {
+      const res = await s.call('GET', path, { token: w.owner.token });
+      expect(res.status).toBe(status);
+      expect(isError(res.body), ajv.errorsText(isError.errors)).toBe(true);
+    }
 
     // Content and tasks.
     const item = await call('POST', '/api/spaces/{spaceId}/content', S, { body: { title: 'Spring launch', caption: 'Soon', platforms: ['instagram'], tags: ['launch'], assignees: [ann.id] }, status: 201 });

@@ -11,7 +11,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { registerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
-import { okAnswer, responseSerializer, tidyComponents } from './schemas.js';
+import { finishDocument, okAnswer, responseSerializer } from './schemas.js';
 import { identityRoutes } from './routes/identity.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { homeRoutes } from './routes/home.js';
@@ -102,8 +102,9 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    // Answer schemas with an id (src/api/schemas.ts) become named components.
-    transformObject: (doc) => tidyComponents(jsonSchemaTransformObject(doc) as never),
+    // Answer schemas with an id (src/api/schemas.ts) become named components; every
+    // operation documents the error shape.
+    transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 

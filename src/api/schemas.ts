@@ -322,6 +322,43 @@ export function tidyComponents<T extends { paths?: unknown; components?: { schem
   return { ...doc, paths, components: { ...doc.components, schemas: Object.fromEntries(Object.entries(schemas).filter(([k]) => keep.has(k))) } };
 }
 
+const ERROR_ANSWER = {
+  description: 'An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors").',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+
+/**
+ * The finished document: tidied components (tidyComponents), and every operation's error
+ * answers (`4XX`, `5XX`) as the one error shape, where a route does not name its own.
+ * Documentation only: errors are answered by src/api/errors.ts.
+ */
+export function finishDocument<T extends { paths?: unknown; components?: { schemas?: Record<string, unknown> } }>(doc: T): T {
+  const tidy = tidyComponents(doc);
+  const paths = tidy.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+  for (const ops of Object.values(paths)) {
+    for (const op of Object.values(ops)) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      for (const range of ['4XX', '5XX']) if (!(range in op.responses)) op.responses[range] = ERROR_ANSWER;
+    }
+  }
+  const error = {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string', description: 'snake_case, stable: what went wrong.' },
+          message: { type: 'string', description: 'A sentence a person can act on.' },
+          details: { description: 'For a 400, [{path, message}] per bad field; otherwise what the code says.' },
+        },
+        required: ['code', 'message'],
+      },
+    },
+    required: ['error'],
+  };
+  return { ...tidy, components: { ...tidy.components, schemas: { ...tidy.components?.schemas, Error: error } } };
+}
+
 /** Paths where a serialized answer lost fields its schema does not declare (at most `max`). */
 export function droppedFields(sent: unknown, kept: unknown, path = '', out: string[] = [], max = 5): string[] {
   if (out.length >= max) return out;

@@ -33,6 +33,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -89,6 +107,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -143,6 +179,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -190,6 +244,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -229,6 +301,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -261,6 +351,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Me"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -302,6 +410,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -335,6 +461,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["OrgUser"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -371,6 +515,24 @@ export interface paths {
                         "application/json": components["schemas"]["Org"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -403,6 +565,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Org"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -438,6 +618,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -469,6 +667,24 @@ export interface paths {
                             name: string;
                             statuses: string[];
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -507,6 +723,24 @@ export interface paths {
                         "application/json": components["schemas"]["SpaceDetail"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -540,6 +774,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Space"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -588,6 +840,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         post?: never;
@@ -610,6 +880,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -652,6 +940,24 @@ export interface paths {
                             items: components["schemas"]["Workflow"][];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -974,6 +1280,24 @@ export interface paths {
                         "application/json": components["schemas"]["Workflow"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1008,6 +1332,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1329,6 +1671,24 @@ export interface paths {
                         "application/json": components["schemas"]["Workflow"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         post?: never;
@@ -1362,6 +1722,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1399,6 +1777,24 @@ export interface paths {
                             id: string;
                             webhookSecret: string;
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1445,6 +1841,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1482,6 +1896,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["WorkflowVersion"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1536,6 +1968,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1575,6 +2025,24 @@ export interface paths {
                             firstBad?: number;
                             reason?: string;
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1623,6 +2091,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1664,6 +2150,24 @@ export interface paths {
                         "application/json": components["schemas"]["ContentItem"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1700,6 +2204,24 @@ export interface paths {
                         "application/json": components["schemas"]["ContentItem"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1722,6 +2244,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1765,6 +2305,24 @@ export interface paths {
                         "application/json": components["schemas"]["ContentItem"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -1805,6 +2363,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1833,6 +2409,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Comment"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1879,6 +2473,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1914,6 +2526,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Task"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1952,6 +2582,24 @@ export interface paths {
                         "application/json": components["schemas"]["Task"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1974,6 +2622,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -2011,6 +2677,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Task"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2053,6 +2737,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2081,6 +2783,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Comment"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2125,6 +2845,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2161,6 +2899,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Email"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2216,6 +2972,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2251,6 +3025,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Run"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2289,6 +3081,24 @@ export interface paths {
                         "application/json": components["schemas"]["Run"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2311,6 +3121,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -2362,6 +3190,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2408,6 +3254,24 @@ export interface paths {
                         "application/json": components["schemas"]["Run"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2444,6 +3308,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Run"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2491,6 +3373,24 @@ export interface paths {
                         "application/json": components["schemas"]["Run"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2529,6 +3429,24 @@ export interface paths {
                         "application/json": components["schemas"]["Run"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2563,6 +3481,24 @@ export interface paths {
                     };
                     content: {
                         "text/event-stream": string;
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2610,6 +3546,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2653,6 +3607,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2690,6 +3662,24 @@ export interface paths {
                             items: components["schemas"]["Gate"][];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2739,6 +3729,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Gate"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2796,6 +3804,24 @@ export interface paths {
                         "application/json": components["schemas"]["Run"];
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2830,6 +3856,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["GuestReview"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2886,6 +3930,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2928,6 +3990,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["GuestComment"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3003,6 +4083,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3037,6 +4135,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["BulkJob"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3089,6 +4205,24 @@ export interface paths {
                                 involved: boolean;
                             };
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3156,6 +4290,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3196,6 +4348,24 @@ export interface paths {
                             /** @description How to configure a provider; null when one is configured. */
                             message: string | null;
                         };
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3636,6 +4806,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3677,6 +4865,24 @@ export interface paths {
                     };
                     content: {
                         "text/event-stream": string;
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4126,6 +5332,16 @@ export interface components {
             any: components["schemas"]["Condition"][];
         } | {
             not: components["schemas"]["Condition"];
+        };
+        Error: {
+            error: {
+                /** @description snake_case, stable: what went wrong. */
+                code: string;
+                /** @description A sentence a person can act on. */
+                message: string;
+                /** @description For a 400, [{path, message}] per bad field; otherwise what the code says. */
+                details?: unknown;
+            };
         };
     };
     responses: never;
