@@ -13,7 +13,7 @@
  *                task's assignee), or an in-app notification to the user names the run.
  *                Newest first.
  *
- * Every lookup starts from an index: the org's waiting runs (runs_org_status), the user's
+ * Every lookup starts from an index: the user's approver rows in request order (gate_approvers_key), the user's
  * runs (runs_started_by), the user's notifications (notifications_user), and the targets of
  * the spaces (content_items_space, tasks_space; assignees are a JSON list, so these are read
  * and filtered) with their runs (runs_target). Only then are the runs themselves read, by id.
@@ -43,20 +43,35 @@ export interface Involvement {
 }
 
 /** A run row with the open gate that waits on the user, as the gate query reads it. */
-type GateRow = RunRow & { gate_phase_index: number; asked_at: number };
+type GateRow = RunRow & { gate_phase_index: number; asked_at: number; gate_execution_id: string };
 
 /**
  * Runs whose open approval gate lists the user as an approver without a counting decision
  * from them. The self-approval rule lives in the pinned definition, so `canDecide` applies it.
+ *
+ * `from: 'approver'` walks the user's approver rows in request order (gate_approvers_key) and
+ * looks each gate and run up by id: a page of the oldest requests costs a page, however many
+ * runs of the org wait. CROSS JOIN fixes that order on SQLite (PostgreSQL plans it alike from
+ * the index and the LIMIT). `from: 'runs'` starts from given runs (`r.id IN …`).
  */
-function openGatesAwaiting(db: Executor, who: Involved) {
+function openGatesAwaiting(db: Executor, who: Involved, from: 'approver' | 'runs') {
   const key = `user:${who.userId}`;
-  return db
-    .selectFrom('runs as r')
-    .innerJoin('phase_executions as pe', 'pe.run_id', 'r.id')
-    .innerJoin('gate_approvers as ga', (j) => j.onRef('ga.execution_id', '=', 'pe.id').on('ga.approver_key', '=', key))
+  const joined =
+    from === 'approver'
+      ? db
+          .selectFrom('gate_approvers as ga')
+          .crossJoin('phase_executions as pe')
+          .crossJoin('runs as r')
+          .where('ga.approver_key', '=', key)
+          .whereRef('pe.id', '=', 'ga.execution_id')
+          .whereRef('r.id', '=', 'pe.run_id')
+      : db
+          .selectFrom('runs as r')
+          .innerJoin('phase_executions as pe', 'pe.run_id', 'r.id')
+          .innerJoin('gate_approvers as ga', (j) => j.onRef('ga.execution_id', '=', 'pe.id').on('ga.approver_key', '=', key));
+  return joined
     .selectAll('r')
-    .select(['pe.phase_index as gate_phase_index', 'ga.created_at as asked_at'])
+    .select(['pe.phase_index as gate_phase_index', 'ga.created_at as asked_at', 'ga.execution_id as gate_execution_id'])
     .where('r.space_id', 'in', who.spaceIds)
     .where('r.org_id', '=', who.orgId)
     .where('r.status', '=', 'waiting')
@@ -80,7 +95,7 @@ async function canDecide(db: Executor, userId: string, row: GateRow): Promise<bo
 /** Of `runs`, the ids of those waiting on the user's decision. */
 async function waitingOnAmong(db: Executor, who: Involved, runs: RunRow[]): Promise<Set<string>> {
   if (!runs.length) return new Set();
-  const rows = (await openGatesAwaiting(db, who).where('r.id', 'in', runs.map((r) => r.id)).execute()) as GateRow[];
+  const rows = (await openGatesAwaiting(db, who, 'runs').where('r.id', 'in', runs.map((r) => r.id)).execute()) as GateRow[];
   const out = new Set<string>();
   for (const row of rows) if (await canDecide(db, who.userId, row)) out.add(row.id);
   return out;
@@ -108,7 +123,7 @@ async function collect<T>(
 }
 
 /** Strips the gate columns a GateRow carries, leaving the run row. */
-function runRow({ gate_phase_index: _p, asked_at: _a, ...row }: GateRow): RunRow {
+function runRow({ gate_phase_index: _p, asked_at: _a, gate_execution_id: _e, ...row }: GateRow): RunRow {
   return row;
 }
 
@@ -123,9 +138,9 @@ export async function involvement(db: Executor, who: Involved, limit: number): P
   const waitingOnMe = await collect<GateRow>(
     limit,
     (after, n) => {
-      let q = openGatesAwaiting(db, who);
-      if (after) q = q.where((eb) => eb.or([eb('ga.created_at', '>', after.asked_at), eb.and([eb('ga.created_at', '=', after.asked_at), eb('r.id', '>', after.id)])]));
-      return q.orderBy('ga.created_at').orderBy('r.id').limit(n).execute() as Promise<GateRow[]>;
+      let q = openGatesAwaiting(db, who, 'approver');
+      if (after) q = q.where((eb) => eb.or([eb('ga.created_at', '>', after.asked_at), eb.and([eb('ga.created_at', '=', after.asked_at), eb('ga.execution_id', '>', after.gate_execution_id)])]));
+      return q.orderBy('ga.created_at').orderBy('ga.execution_id').limit(n).execute() as Promise<GateRow[]>;
     },
     async (batch) => {
       const ok = await Promise.all(batch.map((r) => canDecide(db, who.userId, r)));

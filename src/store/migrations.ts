@@ -429,4 +429,12 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    id: 11,
+    name: 'gate approvers by approver',
+    // The command center's "waiting on me": one person's approver rows, oldest request first,
+    // walked in index order until a page of open gates is found, instead of every waiting run
+    // of the org read and sorted.
+    statements: () => [`CREATE INDEX gate_approvers_key ON gate_approvers (approver_key, created_at, execution_id)`],
+  },
 ];
