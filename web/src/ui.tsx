@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { ApiError, type Run } from './api';
 import { Link } from './router';
 import { useSession } from './session';
+import { RunningFor } from './live';
 
 export interface Async<T> {
   data: T | null;
@@ -140,7 +141,10 @@ export function RunTable({ runs, empty, names, selection }: { runs: Run[]; empty
             <td>
               <Status status={r.status} outcome={r.outcome} />
             </td>
-            <td className="summary">{runSummary(r)}</td>
+            <td className="summary">
+              {runSummary(r)}
+              <RunningFor run={r} />
+            </td>
             <td>
               <Time at={r.createdAt} />
             </td>

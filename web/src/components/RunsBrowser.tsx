@@ -1,6 +1,6 @@
 /**
  * A list of runs with filters (status, outcome, target, creation date; space and workflow
- * on the dashboard), keyset pagination, a refresh every 5 s, and bulk cancel/delete with a
+ * on the dashboard), keyset pagination, live updates (web/src/live.ts; polling every 5 s without the stream), and bulk cancel/delete with a
  * confirmation step (docs/REQUIREMENTS.md sections 11 and 12). Filters live in the address bar, so a
  * filtered list can be bookmarked and shared. Used by the runs dashboard and the workflow page.
  */
@@ -8,7 +8,8 @@ import { useState, type JSX } from 'react';
 import { get, qs, type Page, type Run } from '../api';
 import { navigate, useLocation } from '../router';
 import { useSession, workflowNames } from '../session';
-import { ErrorBox, RunTable, SpaceSelect, useAsync, useInterval, type Selection } from '../ui';
+import { ErrorBox, RunTable, SpaceSelect, useAsync, type Selection } from '../ui';
+import { LiveBadge, useLive } from '../live';
 import { BulkActions } from './BulkActions';
 
 const STATUSES = ['active', 'waiting', 'completed', 'failed', 'cancelled', 'triggered'];
@@ -49,7 +50,7 @@ export function RunsBrowser({ workflowId }: { workflowId?: string }) {
   const path = workflowId ? `/api/workflows/${workflowId}/runs${qs(query)}` : `/api/runs${qs({ ...query, workflowId: filters.workflowId })}`;
   const list = useAsync(() => get<Page<Run>>(path), [path]);
   const names = useAsync(() => workflowNames(me), [me]);
-  useInterval(list.reload, 5000);
+  const live = useLive({ topics: ['runs'], workflowId: workflowId ?? filters.workflowId, spaceId: workflowId ? undefined : filters.spaceId, reload: list.reload, pollMs: 5000 });
   const [ticked, setTicked] = useState<Set<string>>(new Set());
   const selection: Selection = {
     ids: ticked,
@@ -123,6 +124,9 @@ export function RunsBrowser({ workflowId }: { workflowId?: string }) {
           list.reload();
         }}
       />
+      <p className="live-line">
+        <LiveBadge live={live} />
+      </p>
       <ErrorBox error={list.error} />
       {list.data && <RunTable runs={list.data.items} names={names.data ?? undefined} selection={selection} empty="No runs match." />}
       <p className="pager">

@@ -1,11 +1,13 @@
 /**
  * The command center (docs/REQUIREMENTS.md section 12): the runs the signed-in user is involved in across all
  * their spaces — waiting on their decision first, then the ones they started, then the ones
- * they are assigned to or were notified about. `GET /api/me/runs`, refreshed every 5 s.
+ * they are assigned to or were notified about. `GET /api/me/runs`, read again when a run in
+ * the caller's spaces changes (the live stream, web/src/live.ts), or every 5 s without it.
  */
 import { get, type Run } from '../api';
 import { useSession, workflowNames } from '../session';
-import { ErrorBox, RunTable, useAsync, useInterval } from '../ui';
+import { ErrorBox, RunTable, useAsync } from '../ui';
+import { LiveBadge, useLive } from '../live';
 
 interface MeRuns {
   waitingOnMe: Run[];
@@ -17,11 +19,13 @@ export function CommandCenter() {
   const { me } = useSession();
   const runs = useAsync(() => get<MeRuns>('/api/me/runs'), []);
   const names = useAsync(() => workflowNames(me), [me]);
-  useInterval(runs.reload, 5000);
+  const live = useLive({ topics: ['runs', 'inbox'], reload: runs.reload, pollMs: 5000 });
   const n = names.data ?? undefined;
   return (
     <>
-      <h1>Command center</h1>
+      <h1>
+        Command center <LiveBadge live={live} />
+      </h1>
       <ErrorBox error={runs.error} />
       {runs.data && (
         <>

@@ -1,8 +1,12 @@
-/** The notifications inbox: `GET /api/me/notifications`, newest first, with mark-as-read. */
+/**
+ * The notifications inbox: `GET /api/me/notifications`, newest first, with mark-as-read; the
+ * newest page is read again when a notification arrives (the live stream, web/src/live.ts).
+ */
 import { useState } from 'react';
 import { get, post, type Page } from '../api';
 import { Link } from '../router';
-import { ErrorBox, Time, useAsync, useInterval } from '../ui';
+import { ErrorBox, Time, useAsync } from '../ui';
+import { LiveBadge, useLive } from '../live';
 
 interface Notification {
   id: string;
@@ -17,7 +21,7 @@ export function Inbox() {
   const [cursor, setCursor] = useState<string | null>(null);
   const list = useAsync(() => get<Page<Notification>>(`/api/me/notifications?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), [cursor]);
   const [error, setError] = useState<Error | null>(null);
-  useInterval(() => !cursor && list.reload(), 10_000);
+  const live = useLive({ topics: ['inbox'], reload: () => !cursor && list.reload(), pollMs: 10_000 });
 
   const markRead = async (ids: string[]) => {
     setError(null);
@@ -32,7 +36,9 @@ export function Inbox() {
 
   return (
     <>
-      <h1>Inbox</h1>
+      <h1>
+        Inbox <LiveBadge live={live} />
+      </h1>
       <ErrorBox error={list.error ?? error} />
       {unread.length > 0 && (
         <p>
