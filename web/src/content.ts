@@ -2,45 +2,15 @@
  * Content items and tasks (docs/API.md "Targets") as the content pages see them: their shapes,
  * where they live in the API, the space they belong to, and datetime-local ↔ ISO.
  */
-import { get } from './api';
+import { get, type Schemas } from './api';
 import { targetPath } from './pages/run/model';
 
 export type TargetType = 'content' | 'task';
 
-interface TargetBase {
-  id: string;
-  spaceId: string;
-  title: string;
-  status: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ContentItem extends TargetBase {
-  type: 'content';
-  caption: string | null;
-  platforms: string[];
-  scheduledAt: string | null;
-  assignees: string[];
-  tags: string[];
-}
-
-export interface Task extends TargetBase {
-  type: 'task';
-  description: string | null;
-  assignee: string | null;
-  dueAt: string | null;
-}
-
+export type ContentItem = Schemas['ContentItem'];
+export type Task = Schemas['Task'];
 export type Target = ContentItem | Task;
-
-export interface SpaceDetail {
-  id: string;
-  name: string;
-  statuses: string[];
-  members: { id: string; name: string; email: string; role: 'editor' | 'viewer' }[];
-}
+export type SpaceDetail = Schemas['SpaceDetail'];
 
 export const TARGET_LABEL: Record<TargetType, string> = { content: 'Content item', task: 'Task' };
 

@@ -2,7 +2,7 @@
  * Workflows as the pages read them (docs/API.md "Workflows"): the types, who may edit, and the
  * trigger and phases put into words for people.
  */
-import type { Me } from './api';
+import type { Me, Schemas } from './api';
 import type { Session } from './session';
 
 /** A phase as stored: `id`, `type` and the type's own fields (docs/API.md "Definitions"). */
@@ -19,25 +19,9 @@ export interface Trigger {
   [field: string]: unknown;
 }
 
-export interface Workflow {
-  id: string;
-  spaceId: string;
-  name: string;
-  enabled: boolean;
-  version: number;
-  trigger: Trigger;
-  phases: Phase[];
-  createdAt: string;
-  updatedAt: string;
-  hasWebhookSecret?: boolean;
-}
-
-export interface WorkflowVersion {
-  version: number;
-  name: string;
-  createdBy: string | null;
-  createdAt: string;
-}
+/** A workflow as the API answers it (the generated Workflow), its definition typed as above. */
+export type Workflow = Omit<Schemas['Workflow'], 'trigger' | 'phases'> & { trigger: Trigger; phases: Phase[] };
+export type WorkflowVersion = Schemas['WorkflowVersionSummary'];
 
 
 /** Space editors and org owners/admins may save workflows and start runs in a space. */

@@ -5,29 +5,14 @@
  * whole log; other members only one run's trail, and see the server's refusal otherwise.
  */
 import { useState, type FormEvent } from 'react';
-import { get, qs, type Page } from '../api';
+import { get, qs, type Answer, type Page, type Schemas } from '../api';
 import { Pager, useCursorPages } from '../pager';
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, Time, shortId, useAsync } from '../ui';
 
-interface AuditEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  runId: string | null;
-  data: unknown;
-  hash: string;
-  prevHash: string;
-}
-
-interface OrgUser {
-  id: string;
-  email: string;
-  name: string;
-}
+type AuditEvent = Schemas['AuditEvent'];
+type OrgUser = Schemas['OrgUser'];
 
 interface Filters {
   runId: string;
@@ -35,12 +20,7 @@ interface Filters {
   actor: string;
 }
 
-interface Verdict {
-  ok: boolean;
-  checked: number;
-  firstBad?: number;
-  reason?: string;
-}
+type Verdict = Answer<'/api/audit/verify', 'get'>;
 
 /** Actions the server records, offered as suggestions in the action filter. */
 const ACTIONS = [

@@ -4,26 +4,12 @@
  * `GET /api/outbox/{id}`). The HTML body is shown in an iframe sandboxed with no
  * permissions at all, so nothing in an email can run script or reach the page.
  */
-import { get, type Page } from '../api';
+import { get, type Page, type Schemas } from '../api';
 import { Pager, useCursorPages } from '../pager';
 import { Link, useLocation } from '../router';
 import { ErrorBox, Time, shortId, useAsync, useInterval } from '../ui';
 
-interface Email {
-  id: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  links: string[];
-  status: 'pending' | 'sent' | 'failed' | 'held';
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  nextAttemptAt: string | null;
-  runId: string | null;
-}
+type Email = Schemas['Email'];
 
 export function Outbox() {
   const id = useLocation().query.get('id');

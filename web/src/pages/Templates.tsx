@@ -4,21 +4,15 @@
  * space; nothing is saved until the user fills in the people it lists and saves.
  */
 import { useState } from 'react';
-import { get } from '../api';
+import { get, type Answer } from '../api';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, useAsync } from '../ui';
 import { canEdit, triggerInWords, type Phase, type Trigger } from '../workflows';
 
-export interface GalleryTemplate {
-  id: string;
-  name: string;
-  description: string;
-  tags: string[];
-  definition: { name: string; trigger: Trigger; phases: Phase[] };
-  fill: Array<{ path: string; label: string }>;
-}
+/** A template of GET /api/templates (generated), its definition typed as in workflows.ts. */
+export type GalleryTemplate = Omit<Answer<'/api/templates', 'get'>['items'][number], 'definition'> & { definition: { name: string; trigger: Trigger; phases: Phase[] } };
 
 export const loadTemplates = () => get<{ items: GalleryTemplate[] }>('/api/templates');
 

@@ -3,7 +3,7 @@
  * by the version picker), "Start run" and "Edit" for editors, and all its runs.
  */
 import { useState } from 'react';
-import { get, allPages } from '../api';
+import { get, allPages, type Schemas } from '../api';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
 import { RunsBrowser } from '../components/RunsBrowser';
 import { StartRunForm } from '../components/StartRunForm';
@@ -13,13 +13,8 @@ import { ErrorBox, Time, useAsync } from '../ui';
 import { canEdit, spaceName, triggerInWords, type Phase, type Trigger, type Workflow, type WorkflowVersion } from '../workflows';
 import { EnabledBadge } from './Workflows';
 
-interface SavedVersion {
-  version: number;
-  name: string;
-  trigger: Trigger;
-  phases: Phase[];
-  createdAt: string;
-}
+/** One saved version as GET /api/workflows/{id}/versions/{version} answers it, its definition typed as in workflows.ts. */
+type SavedVersion = Omit<Schemas['WorkflowVersion'], 'trigger' | 'phases'> & { trigger: Trigger; phases: Phase[] };
 
 function VersionPicker({ current, versions, value, onChange }: { current: number; versions: WorkflowVersion[]; value: number; onChange: (v: number) => void }) {
   return (

@@ -1,23 +1,12 @@
 /** One space on the spaces page: its members and their roles, and (for org admins) managing them. */
 import { useId, useState, type FormEvent } from 'react';
-import { api } from '../../api';
+import { api, type Schemas } from '../../api';
 import { ErrorBox } from '../../ui';
 import { ConfirmAction, useAction } from '../run/parts';
 
 export type SpaceRole = 'editor' | 'viewer';
-export interface OrgUser {
-  id: string;
-  email: string;
-  name: string;
-  role: 'owner' | 'admin' | 'member';
-}
-export interface SpaceDetail {
-  id: string;
-  name: string;
-  statuses: string[];
-  role?: string;
-  members: { id: string; name: string; email: string; role: SpaceRole }[];
-}
+export type OrgUser = Schemas['OrgUser'];
+export type SpaceDetail = Schemas['SpaceDetail'];
 
 const memberPath = (spaceId: string, userId: string) => `/api/spaces/${encodeURIComponent(spaceId)}/members/${encodeURIComponent(userId)}`;
 const setRole = (spaceId: string, userId: string, role: SpaceRole) => api('PUT', memberPath(spaceId, userId), { role });
