@@ -53,6 +53,15 @@ export async function buildApp(ctx: AppContext, opts: { logger?: Logger | boolea
     trustProxy: false,
     // Guest tokens ride in URLs; per-request logs would carry them. Errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // An address the router cannot read (a path segment over 100 characters, broken
+    // percent-encoding) is a 400 in the documented shape, and does not echo the address: it
+    // may hold a review-link token.
+    frameworkErrors: (err, _req, reply) => {
+      const long = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as { code(n: number): { send(b: unknown): unknown } }).code(400).send({
+        error: { code: 'invalid_input', message: long ? 'A part of the address is longer than 100 characters.' : 'The address is not valid: it has broken percent-encoding.', details: [{ path: 'url', message: long ? 'has a part longer than 100 characters' : 'is not valid percent-encoding' }] },
+      });
+    },
   }) as unknown as FastifyInstance;
   // An empty body sent with `Content-Type: application/json` (common in clients that always
   // set the header) means "no body", as if the header were absent; anything else is parsed by

@@ -52,6 +52,12 @@ export class FixedWindowLimiter {
     return { ok: w.count < this.o.limit, retryAfterMs: w.start + this.o.windowMs - now };
   }
 
+  /** Hits counted for `key` in its open window (0 when none is open). */
+  hits(key: string, now: number): number {
+    const w = this.windows.get(key);
+    return !w || now >= w.start + this.o.windowMs ? 0 : w.count;
+  }
+
   /** Keys currently remembered (for tests and metrics). */
   get size(): number {
     return this.windows.size;
@@ -90,11 +96,13 @@ export const GUEST_LIMIT_DEFAULTS = { requests: 60, failedLookups: 100, windowMs
 export class GuestRateLimits {
   private readonly requests: FixedWindowLimiter;
   private readonly failures: FixedWindowLimiter;
+  readonly failedLookups: number;
 
   constructor(o: GuestLimitOptions = {}) {
     const windowMs = o.windowMs ?? GUEST_LIMIT_DEFAULTS.windowMs;
+    this.failedLookups = o.failedLookups ?? GUEST_LIMIT_DEFAULTS.failedLookups;
     this.requests = new FixedWindowLimiter({ limit: o.requests ?? GUEST_LIMIT_DEFAULTS.requests, windowMs });
-    this.failures = new FixedWindowLimiter({ limit: o.failedLookups ?? GUEST_LIMIT_DEFAULTS.failedLookups, windowMs });
+    this.failures = new FixedWindowLimiter({ limit: this.failedLookups, windowMs });
   }
 
   /** Counts a request from `ip` on the link named by `tokenKey` (a hash of the token, never the token). */
@@ -105,5 +113,10 @@ export class GuestRateLimits {
   /** Records a lookup of a token that matched no link; not ok once `ip` guessed too often. */
   failed(ip: string, now: number): Verdict {
     return this.failures.hit(ip, now);
+  }
+
+  /** Whether the last failed lookup by `ip` was the first one refused in its window (to report a guesser once per window). */
+  firstRefusal(ip: string, now: number): boolean {
+    return this.failures.hits(ip, now) === this.failedLookups + 1;
   }
 }

@@ -120,6 +120,8 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!link) {
       const v = limits.failed(req.ip, ctx.now());
       if (!v.ok) {
+        // Unknown tokens belong to no org, so no org's audit log can hold this: the server log does, once per address and window (never the token).
+        if (limits.firstRefusal(req.ip, ctx.now())) req.log.warn({ ip: req.ip, failedLookups: limits.failedLookups, windowSeconds: Math.ceil(v.retryAfterMs / 1000) }, 'review link guessing limited');
         reply.header('retry-after', String(Math.max(1, Math.ceil(v.retryAfterMs / 1000))));
         throw new RateLimitedError('Too many unknown review links tried from your address; try again in a minute.');
       }
