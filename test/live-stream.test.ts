@@ -204,6 +204,28 @@ describe.each(DIALECTS)('live lists stream (%s)', { timeout: 120_000 }, (dialect
     expect(stale.events.some((e) => e.event === 'hello')).toBe(false);
   });
 
+  it('hears every run of a large change: 150 runs started, then cancelled in one bulk batch', async () => {
+    const wf = await workflow(w.spaceId, w.owner.token, [{ id: 'hold', type: 'wait', duration: '1h' }]);
+    const st = await open(`?topics=runs&workflowId=${wf}`, member.token);
+    await st.next((e) => e.event === 'hello');
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i += 10) ids.push(...(await Promise.all(Array.from({ length: 10 }, () => start(wf, member.token)))));
+    const seen = (status: string) => new Set(st.events.filter((e) => e.event === 'run' && e.data.status === status).map((e) => e.data.id));
+    await waitFor(async () => ids.every((id) => seen('waiting').has(id)), 60_000, 'every run waiting on the stream');
+    // One bulk batch cancels all 150 in one transaction: each must still reach the stream
+    // (on PostgreSQL from the worker process, over more than one NOTIFY).
+    const body = { action: 'cancel', filter: { workflowId: wf } };
+    const counted = await call('POST', '/api/runs/bulk', { token: w.owner.token, body });
+    expect(counted.body.count).toBe(150);
+    const confirmed = await call('POST', '/api/runs/bulk', { token: w.owner.token, body: { ...body, confirmToken: counted.body.confirmToken } });
+    expect(confirmed.status).toBe(202);
+    await waitFor(async () => ids.every((id) => seen('cancelled').has(id)), 60_000, 'every run cancelled on the stream');
+    // Coalesced: no run had more events than it had changes worth telling (created/started, waiting, cancelled).
+    const perRun = new Map<string, number>();
+    for (const e of st.events) if (e.event === 'run') perRun.set(e.data.id, (perRun.get(e.data.id) ?? 0) + 1);
+    expect(Math.max(...perRun.values())).toBeLessThanOrEqual(4);
+  });
+
   it('ends its streams when the server stops', async () => {
     const st = await open('?topics=runs,inbox', member.token);
     await st.next((e) => e.event === 'hello');

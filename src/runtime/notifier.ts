@@ -91,8 +91,11 @@ export class PgNotifier extends LocalNotifier {
 
   private async flush() {
     this.flushing = null;
-    const runs = [...this.pendingRuns].slice(0, 100);
-    this.pendingRuns.clear();
+    // At most 100 runs in one NOTIFY (its payload is bounded); the rest go in the next one, never dropped.
+    const all = [...this.pendingRuns];
+    const runs = all.slice(0, 100);
+    this.pendingRuns = new Set(all.slice(100));
+    if (this.pendingRuns.size) this.schedule();
     const jobs = this.pendingJobs;
     const mail = this.pendingMail;
     this.pendingJobs = false;
@@ -133,7 +136,8 @@ export class PgNotifier extends LocalNotifier {
   override async stop() {
     this.stopped = true;
     if (this.flushing) clearTimeout(this.flushing);
-    await this.flush();
+    do await this.flush();
+    while (this.pendingRuns.size);
     await this.listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
   }
