@@ -93,6 +93,15 @@ describe('web UI: live lists', { timeout: 120_000 }, () => {
       const waitingRow = page.locator(`section[aria-labelledby="waiting-h"] tr[data-run-id="${run}"]`);
       await waitingRow.waitFor({ timeout: 10_000 });
       await screenshot(page, 'live-command-center');
+      // The run page shows how long the gate has been waiting, ticking.
+      await page.goto(`${s.url}/runs/${run}`);
+      const gateTime = page.locator('[data-field="duration"] .elapsed');
+      await gateTime.waitFor({ timeout: 10_000 });
+      const g0 = await gateTime.textContent();
+      await expect.poll(() => gateTime.textContent(), { timeout: 5_000 }).not.toBe(g0);
+      await page.goto(`${s.url}/`);
+      await waitingRow.waitFor({ timeout: 10_000 });
+      await mark(page);
       const decided = await s.call('POST', `/api/runs/${run}/phases/signoff/decision`, { token: w.owner.token, body: { decision: 'approve' } });
       expect(decided.status).toBe(200);
       await waitingRow.waitFor({ state: 'detached', timeout: 10_000 });

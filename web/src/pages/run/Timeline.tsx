@@ -7,6 +7,7 @@ import type { PhaseExecution, Run } from '../../api';
 import { duration, Status, Time } from '../../ui';
 import { isFinished, personName, type People, type PhaseDef } from './model';
 import { ConfirmAction, JsonDetails } from './parts';
+import { Elapsed } from '../../live';
 
 export function Timeline({ run, defs, people, skippable, onSkip }: {
   run: Run;
@@ -76,7 +77,13 @@ function Execution({ p, def, people }: { p: PhaseExecution; def: PhaseDef | unde
         <span>
           ended <Time at={p.endedAt} />
         </span>
-        <span data-field="duration">took {duration(p.durationMs)}</span>
+        {p.startedAt && !p.endedAt && (p.status === 'running' || p.status === 'waiting') ? (
+          <span data-field="duration">
+            for <Elapsed since={p.startedAt} />
+          </span>
+        ) : (
+          <span data-field="duration">took {duration(p.durationMs)}</span>
+        )}
       </div>
       {p.waitingFor && (
         <p className="phase-wait-note">
