@@ -343,6 +343,9 @@ describe.each(DIALECTS)('access matrix from the OpenAPI document (%s)', { timeou
         if (route.pathParams.length && o.status !== 403 && o.status !== 404) fail(`another space's object must answer 403 or 404: ${o.what}`);
         if (o.status < 300 && !READS_BY_POST.has(key)) fail(`2xx in a space the caller is not a member of: ${o.what}`);
       }
+      // Personal objects: a notification answers only its user (the fixtures' are the owner's), a bulk job its requester (the owner) or an org admin.
+      if (o.status < 300 && route.path.startsWith('/api/me/') && route.pathParams.length && who !== 'owner') fail(`someone else's notification: ${o.what}`);
+      if (o.status < 300 && route.path.startsWith('/api/jobs/') && who !== 'owner' && who !== 'admin') fail(`someone else's bulk job: ${o.what}`);
       if (who === 'viewer' && route.method !== 'GET' && o.status < 300 && !READS_BY_POST.has(key)) fail(`a viewer wrote: ${o.what}`);
       // Counting for a bulk operation: what the caller may not change is not counted.
       if (BODY_NAMES_OBJECT.has(key) && o.status < 300 && !mayWrite(who, cls)) {
