@@ -143,7 +143,7 @@ class LiveHub {
     const oldest = this.ring[0];
     if (!oldest || oldest.seq > after + 1) return null;
     const next = this.ring[after + 1 - oldest.seq];
-    if (!next || next.at < this.ctx.now() - RING_MAX_AGE_MS) return null;
+    if (!next || next.at < Date.now() - RING_MAX_AGE_MS) return null;
     return this.ring.filter((e) => e.seq > after && visible(c, e));
   }
 
@@ -163,7 +163,8 @@ class LiveHub {
     const orgs = [...this.byOrg.keys()];
     if (!orgs.length || (!ids.length && !scan)) return;
     const db = this.ctx.db.k;
-    const now = this.ctx.now();
+    // Real time, not the engine's clock: ids (UUIDv7) and the ring's age are in real time.
+    const now = Date.now();
     const cols = ['id', 'org_id', 'space_id', 'workflow_id', 'status', 'outcome', 'current_phase_id', 'waiting_for', 'updated_at', 'deleted_at'] as const;
     const rows: Array<{ id: string; org_id: string; space_id: string; workflow_id: string; status: string; outcome: string | null; current_phase_id: string | null; waiting_for: string | null; updated_at: number; deleted_at: number | null }> = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
@@ -288,7 +289,7 @@ export function liveRoutes(app: FastifyInstance, ctx: AppContext) {
         spaceId: z.string().max(100).optional().describe('Only runs of this space.'),
         workflowId: z.string().max(100).optional().describe('Only runs of this workflow.'),
       }),
-      headers: z.object({ 'last-event-id': z.string().max(100).optional() }).passthrough(),
+      headers: z.looseObject({ 'last-event-id': z.string().max(100).optional() }),
       response: { 200: eventStream },
     },
   }, async (req, reply) => {
