@@ -253,6 +253,8 @@ describe.each(DIALECTS)('the OpenAPI document describes every answer (%s)', (dia
     const runRow = await s.db.k.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     expect(gates.items).toEqual(asJson(await gatesOfRun(s.db.k, runRow)));
     expect(gates.items[0].decisions.map((d: { via: string }) => d.via)).toEqual(['api', 'link']);
+    const changed = await call('GET', '/api/runs/{id}/changes', { id: runId }, { token: ann.token, status: 200 });
+    expect(changed.changes.map((c: { field: string }) => c.field)).toEqual(['status']);
     await call('GET', '/api/runs', {}, { status: 200 });
     await call('GET', '/api/workflows/{id}/runs', { id: wf.id }, { status: 200 });
     const rerun = await call('POST', '/api/runs/{id}/rerun', { id: runId }, { status: 201 });

@@ -27,7 +27,9 @@ ol.comments{list-style:none;margin:0;padding:0}ol.comments li{border-top:1px sol
 label{display:block;font-weight:600;margin:0 0 .4rem}textarea{width:100%;min-height:7rem;padding:.6rem;font:inherit;border:1px solid #c5ccd9;border-radius:4px}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.9rem}button{padding:.6rem 1.3rem;font:inherit;font-weight:600;border:0;border-radius:4px;cursor:pointer;color:#fff;background:#5b6475}
 button.approve{background:#1a7340}button.deny{background:#c0392b}.hint{color:#5b6475;font-size:.85rem;margin:.6rem 0 0}
-.notice{background:#dcf5e3;border:1px solid #b5e3c4;border-radius:6px;padding:.6rem 1rem;margin:0 0 1rem}.empty{color:#5b6475}`;
+.notice{background:#dcf5e3;border:1px solid #b5e3c4;border-radius:6px;padding:.6rem 1rem;margin:0 0 1rem}.empty{color:#5b6475}
+.changes{border-left:4px solid #b7791f}ul.diff,ul.mine{list-style:none;margin:0;padding:0}ul.diff li{border-top:1px solid #eef1f6;padding:.5rem 0}ul.diff li:first-child{border-top:0}
+.k{display:inline-block;min-width:2.5rem;color:#5b6475;font-size:.85rem}del{background:#fde2e2;color:#7a1f1f;white-space:pre-wrap;overflow-wrap:anywhere}ins{background:#dcf5e3;color:#14532d;text-decoration:none;white-space:pre-wrap;overflow-wrap:anywhere}ul.mine{margin-top:.6rem;color:#5b6475;font-size:.9rem}`;
 
 const STYLE_HASH = `'sha256-${crypto.createHash('sha256').update(STYLE).digest('base64')}'`;
 
@@ -75,6 +77,16 @@ export interface ReviewView {
   /** Whether the form may comment (there is a live target). */
   canComment: boolean;
   notice?: string;
+  /** What changed since the reviewer last looked, and their own decisions with the version each was made on. */
+  sinceLastLook?: ReviewChanges | null;
+}
+
+export interface ReviewChanges {
+  since: { version: number; reason: 'decided' | 'viewed' | 'requested'; at: string | null } | null;
+  changes: Array<{ field: string; label: string; before: unknown; after: unknown }>;
+  /** False when the version last seen predates version history. */
+  recorded: boolean;
+  decisions: Array<{ decision: 'approve' | 'deny'; version: number | null; at: string }>;
 }
 
 const when = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
@@ -119,6 +131,39 @@ const GATE_LABEL: Record<GateStatus, string> = {
   closed: 'Closed',
 };
 
+function showValue(field: string, v: unknown): string {
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return '—';
+  if (Array.isArray(v)) return v.join(', ');
+  if ((field === 'scheduledAt' || field === 'dueAt') && typeof v === 'string') return when(v);
+  return String(v);
+}
+
+function renderChanges(c: ReviewChanges, current: number): string {
+  const decided = c.decisions.length
+    ? `<ul class="mine">${c.decisions
+        .map((d) => `<li>You ${d.decision === 'approve' ? 'approved' : 'denied'} on version ${d.version ?? '—'}, ${escapeHtml(when(d.at))}.</li>`)
+        .join('')}</ul>`
+    : '';
+  let body = '';
+  if (c.since && c.since.version < current) {
+    const what = c.since.reason === 'decided' ? 'you decided' : 'you last looked';
+    const head = `<h2>Changed since ${what} (version ${c.since.version} → ${current})</h2>`;
+    body = !c.recorded
+      ? `${head}<p class="empty">Version ${c.since.version} was not recorded, so the changes cannot be listed.</p>`
+      : head +
+        `<ul class="diff">${c.changes
+          .map(
+            (f) =>
+              `<li data-field="${escapeHtml(f.field)}"><b>${escapeHtml(f.label)} changed</b>` +
+              `<div class="was"><span class="k">Was</span> <del>${escapeHtml(showValue(f.field, f.before))}</del></div>` +
+              `<div class="now"><span class="k">Now</span> <ins>${escapeHtml(showValue(f.field, f.after))}</ins></div></li>`,
+          )
+          .join('')}</ul>`;
+  } else if (c.since) body = `<p class="meta">Nothing has changed since ${c.since.reason === 'decided' ? 'you decided' : 'you last looked'} (version ${c.since.version}).</p>`;
+  if (!body && !decided) return '';
+  return `<section class="card changes" aria-label="What changed">${body}${decided}</section>`;
+}
+
 export function renderReviewPage(v: ReviewView): string {
   const title = v.target?.title ?? (v.targetGone === 'deleted' ? 'A deleted item' : 'A workflow run');
   const intro =
@@ -159,6 +204,7 @@ export function renderReviewPage(v: ReviewView): string {
       `<section class="card"><h1>${escapeHtml(title)}</h1>` +
       `<p class="meta">${escapeHtml(intro)}</p>` +
       `<p class="meta">Reviewing as <b>${escapeHtml(v.email)}</b>. This link works until ${escapeHtml(when(v.expiresAt))}.</p>${gate}</section>` +
+      (v.target && v.sinceLastLook ? renderChanges(v.sinceLastLook, v.target.version) : '') +
       `<section class="card">${content}</section>${comments}${form}`,
   );
 }

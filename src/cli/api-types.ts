@@ -3692,6 +3692,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed in the run's target, field by field, since the caller last decided on or viewed this run (or since `since`). Opening it records, for an approver of the run, that they have now seen the current version. */
+        get: {
+            parameters: {
+                query?: {
+                    since?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TargetChanges"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error: {"error": {"code", "message", "details"?}} (docs/API.md "Errors"). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/phases/{phaseId}/decision": {
         parameters: {
             query?: never;
@@ -5332,6 +5390,35 @@ export interface components {
             any: components["schemas"]["Condition"][];
         } | {
             not: components["schemas"]["Condition"];
+        };
+        TargetChanges: {
+            /** @description The run's target as it is now; null when it has none or it was deleted. */
+            target: {
+                /** @enum {string} */
+                type: "content" | "task";
+                id: string;
+                version: number;
+            } | null;
+            /** @description Where the diff starts; null when the caller has neither decided on nor viewed this run. */
+            since: {
+                version: number;
+                /**
+                 * @description decided: the caller's last decision on this run; viewed: the last time the caller opened it; requested: `since` given.
+                 * @enum {string}
+                 */
+                reason: "decided" | "viewed" | "requested";
+                at: string | null;
+            } | null;
+            currentVersion: number | null;
+            /** @description False when the starting version predates version history; `changes` is then empty. */
+            recorded: boolean;
+            /** @description Fields that differ between `since.version` and now, in field order. */
+            changes: {
+                field: string;
+                label: string;
+                before: string | number | string[] | null;
+                after: string | number | string[] | null;
+            }[];
         };
         Error: {
             error: {

@@ -437,4 +437,42 @@ export const migrations: Migration[] = [
     // of the org read and sorted.
     statements: () => [`CREATE INDEX gate_approvers_key ON gate_approvers (approver_key, created_at, execution_id)`],
   },
+  {
+    id: 12,
+    name: 'target versions and run views',
+    // Each version of a target's fields, written by the same transaction as the create or
+    // edit that made it (src/store/targets.ts), so "what changed since version N" can be
+    // answered field by field; kept for as long as the target row exists. Targets existing
+    // now get a row for their current version (earlier versions were never recorded).
+    // run_views: per run, the target version each viewer (a user, or a review link) last
+    // saw on the run page or the review page; one upsert per page opened.
+    statements: (d) => {
+      const { time } = t(d);
+      const obj = d === 'postgres' ? 'json_build_object' : 'json_object';
+      const asText = d === 'postgres' ? '::text' : '';
+      return [
+        `CREATE TABLE target_versions (
+          target_type TEXT NOT NULL,
+          target_id TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          org_id TEXT NOT NULL,
+          fields TEXT NOT NULL,
+          changed_by TEXT,
+          created_at ${time} NOT NULL,
+          PRIMARY KEY (target_type, target_id, version))`,
+        `INSERT INTO target_versions (target_type, target_id, version, org_id, fields, changed_by, created_at)
+          SELECT 'content', id, version, org_id, ${obj}('title', title, 'caption', caption, 'status', status, 'platforms', platforms, 'scheduled_at', scheduled_at, 'assignees', assignees, 'tags', tags)${asText}, NULL, updated_at
+          FROM content_items`,
+        `INSERT INTO target_versions (target_type, target_id, version, org_id, fields, changed_by, created_at)
+          SELECT 'task', id, version, org_id, ${obj}('title', title, 'description', description, 'status', status, 'assignee', assignee, 'due_at', due_at)${asText}, NULL, updated_at
+          FROM tasks`,
+        `CREATE TABLE run_views (
+          run_id TEXT NOT NULL,
+          viewer_key TEXT NOT NULL,
+          target_version INTEGER,
+          viewed_at ${time} NOT NULL,
+          PRIMARY KEY (run_id, viewer_key))`,
+      ];
+    },
+  },
 ];

@@ -351,7 +351,30 @@ export interface OrgSlotsTable {
   run_id: string | null;
 }
 
+/** One version of a target's fields (column values by column name), written with the change that made it. */
+export interface TargetVersionsTable {
+  target_type: 'content' | 'task';
+  target_id: string;
+  version: number;
+  org_id: string;
+  /** JSON: {column: stored value} of every field column at this version. */
+  fields: string;
+  /** user:<id> | run:<id>; null for versions recorded when the table was created. */
+  changed_by: string | null;
+  created_at: number;
+}
+
+/** The target version a viewer (user:<id> or link:<guest link id>) last saw on a run's page. */
+export interface RunViewsTable {
+  run_id: string;
+  viewer_key: string;
+  target_version: number | null;
+  viewed_at: number;
+}
+
 export interface DB {
+  target_versions: TargetVersionsTable;
+  run_views: RunViewsTable;
   org_slots: OrgSlotsTable;
   gate_approvers: GateApproversTable;
   gate_decisions: GateDecisionsTable;

@@ -180,6 +180,25 @@ type Row = ContentItemsTable | TasksTable;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Records a version of a target's fields (target_versions), one prepared statement in the
+ * transaction of the create or edit that made it: a committed version always has its row.
+ */
+const VERSION_INSERT = 'INSERT INTO target_versions (target_type, target_id, version, org_id, fields, changed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+function recordVersion(trx: Executor, orgId: string, type: TargetType, row: Row, by: ChangedBy, now: number): Promise<number> {
+  const fields: Record<string, unknown> = {};
+  for (const { column } of Object.values(COLUMNS[type])) fields[column] = (row as unknown as Record<string, Col>)[column];
+  const who = 'userId' in by ? `user:${by.userId}` : `run:${by.runId}`;
+  return run(trx, VERSION_INSERT, [type, row.id, row.version, orgId, JSON.stringify(fields), who, now]);
+}
+
+/** A recorded version's fields as the API names them (the inverse of COLUMNS). */
+export function versionFields(type: TargetType, fieldsJson: string): Record<string, unknown> {
+  const stored = JSON.parse(fieldsJson) as Record<string, Col>;
+  const t = toTarget(type, { ...stored, id: '', space_id: '', version: 0, created_by: null, created_at: 0, updated_at: 0, deleted_at: null } as unknown as Row) as unknown as Record<string, unknown>;
+  return Object.fromEntries(TARGET_FIELD_NAMES[type].map((f) => [f, t[f]]));
+}
+
 function toTarget(type: TargetType, row: Row): Target {
   const common = {
     id: row.id,
@@ -373,6 +392,7 @@ export async function createTarget<T extends TargetType>(
   for (const [field, { column, encode }] of Object.entries(COLUMNS[type])) values[column] = encode(fields[field]);
   await trx.insertInto(TABLE[type] as 'tasks').values(values as unknown as TasksTable).execute();
   txRemember(trx, rowKey(orgId, type, id), values as unknown as Row);
+  await recordVersion(trx, orgId, type, values as unknown as Row, by, now);
   const target = toTarget(type, values as unknown as Row) as TargetOf<T>;
   await recordTargetEvent(trx, { kind: 'created', orgId, target, by, at: now });
   return target;
@@ -430,6 +450,7 @@ export async function editTarget<T extends TargetType>(
     }
     const written = { ...row, ...set, version: row.version + 1, updated_at: now } as Row;
     txRemember(trx, rowKey(orgId, type, id), written);
+    await recordVersion(trx, orgId, type, written, by, now);
     const after = toTarget(type, written) as TargetOf<T>;
     await recordTargetEvent(trx, { kind: 'updated', orgId, before, after, changed, by, at: now });
     return { before, after, changed };

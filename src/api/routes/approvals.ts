@@ -4,11 +4,30 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
 import { gatesOfRun, recordDecision } from '../../runtime/approvals.js';
+import { changesSince, isApproverOfRun, recordView } from '../../runtime/target-versions.js';
 import { spaceAccess } from '../access.js';
 import { requireAuth, type AppContext, type Auth } from '../context.js';
 import { gateAnswer, pageOf, type GateAnswer } from '../schemas.js';
 
 const params = z.object({ id: z.string().min(1).max(100) });
+
+const fieldValue = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+export const changesAnswer = z
+  .object({
+    target: z.object({ type: z.enum(['content', 'task']), id: z.string(), version: z.number() }).nullable().describe('The run\'s target as it is now; null when it has none or it was deleted.'),
+    since: z
+      .object({
+        version: z.number(),
+        reason: z.enum(['decided', 'viewed', 'requested']).describe("decided: the caller's last decision on this run; viewed: the last time the caller opened it; requested: `since` given."),
+        at: z.string().nullable(),
+      })
+      .nullable()
+      .describe('Where the diff starts; null when the caller has neither decided on nor viewed this run.'),
+    currentVersion: z.number().nullable(),
+    recorded: z.boolean().describe('False when the starting version predates version history; `changes` is then empty.'),
+    changes: z.array(z.object({ field: z.string(), label: z.string(), before: fieldValue, after: fieldValue })).describe('Fields that differ between `since.version` and now, in field order.'),
+  })
+  .meta({ id: 'TargetChanges' });
 
 export const decisionBody = z
   .object({
@@ -32,6 +51,23 @@ export function approvalRoutes(app: FastifyInstance, ctx: AppContext) {
     const auth = requireAuth(req);
     const row = await runOf(ctx, auth, req.params.id);
     return { items: (await gatesOfRun(ctx.db.k, row)) as GateAnswer[], nextCursor: null };
+  });
+
+  r.get('/api/runs/:id/changes', {
+    schema: {
+      tags: ['approvals'],
+      summary: "What changed in the run's target, field by field, since the caller last decided on or viewed this run (or since `since`). Opening it records, for an approver of the run, that they have now seen the current version.",
+      params,
+      querystring: z.object({ since: z.coerce.number().int().min(1).max(2_147_483_647).optional() }).strict(),
+      response: { 200: changesAnswer },
+    },
+  }, async (req) => {
+    const auth = requireAuth(req);
+    const row = await runOf(ctx, auth, req.params.id);
+    const viewer = { userId: auth.userId };
+    const c = await changesSince(ctx.db.k, row, viewer, { since: req.query.since });
+    if (c.target && (await isApproverOfRun(ctx.db.k, row.id, auth.userId))) await recordView(ctx.db.k, row.id, viewer, c.target.version, ctx.now());
+    return { ...c, target: c.target ? { type: c.target.type, id: c.target.id, version: c.target.version } : null };
   });
 
   r.post('/api/runs/:id/phases/:phaseId/decision', {

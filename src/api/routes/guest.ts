@@ -20,6 +20,7 @@ import { appendAudit } from '../../audit/log.js';
 import { ConflictError, FlowgateError, ForbiddenError, GoneError, InvalidInputError, NotFoundError, RateLimitedError } from '../../core/errors.js';
 import { recordDecision } from '../../runtime/approvals.js';
 import { findLink, linkState, type LinkState } from '../../runtime/guest-links.js';
+import { diffFromVersion, lastLook, recordView, type Viewer } from '../../runtime/target-versions.js';
 import type { GuestLinksTable } from '../../store/schema.js';
 import { addComment, closedObject, commentBodySchema, getTarget, listComments, TargetDeletedError, type Comment, type Target } from '../../store/targets.js';
 import type { AppContext } from '../context.js';
@@ -35,6 +36,7 @@ import {
   type GateStatus,
   type GuestComment,
   type GuestTarget,
+  type ReviewChanges,
 } from '../guest-page.js';
 import { GuestRateLimits } from '../rate-limit.js';
 import { sha256 } from '../secrets.js';
@@ -336,12 +338,37 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       return reply.code(status).headers(PAGE_HEADERS).send(renderMessagePage(title, message));
     });
 
-    async function reviewPage(link: GuestLinksTable, notice?: string): Promise<string> {
+    /**
+     * What changed since the reviewer last looked (their last decision on the run, or the
+     * last time this link's page was opened); opening the page (`look`) records that they
+     * have now seen the current version.
+     */
+    async function sinceLastLook(link: GuestLinksTable, target: GuestTarget | null, look: boolean): Promise<ReviewChanges | null> {
+      if (!target || !link.target_type || !link.target_id) return null;
+      const viewer: Viewer = { linkId: link.id, email: link.email };
+      const since = await lastLook(db.k, link.run_id, viewer);
+      const mine = await db.k
+        .selectFrom('gate_decisions')
+        .select(['decision', 'target_version', 'created_at'])
+        .where('run_id', '=', link.run_id)
+        .where('email', '=', link.email.toLowerCase())
+        .orderBy('id')
+        .execute();
+      if (look) await recordView(db.k, link.run_id, viewer, target.version, ctx.now());
+      const decisions = mine.map((d) => ({ decision: d.decision, version: d.target_version, at: new Date(d.created_at).toISOString() }));
+      if (!since || since.version >= target.version) return decisions.length ? { since, changes: [], recorded: true, decisions } : null;
+      const t = await getTarget(db.k, link.org_id, link.target_type, link.target_id);
+      const changes = t ? await diffFromVersion(db.k, link.org_id, t, since.version) : [];
+      return { since, changes: changes ?? [], recorded: changes !== null, decisions };
+    }
+
+    async function reviewPage(link: GuestLinksTable, notice?: string, look = false): Promise<string> {
       const now = ctx.now();
       const v = await review(link);
       const state = linkState(link, now);
       return renderReviewPage({
         ...v,
+        sinceLastLook: await sinceLastLook(link, v.target, look),
         nonce: makeNonce(await pageSecret(db), link.id, now),
         canDecide: link.kind === 'approval' && state === 'valid' && v.gate?.status === 'waiting',
         canComment: v.target !== null && mayComment(state),
@@ -353,7 +380,7 @@ export function guestRoutes(app: FastifyInstance, ctx: AppContext) {
       const link = await openLink(req, reply, PAGE_HEADERS);
       const state = linkState(link, ctx.now());
       if (state !== 'valid') await refuse(link, state, 'view', req);
-      return reviewPage(link);
+      return reviewPage(link, undefined, true);
     });
 
     page.post<{ Params: { token: string } }>('/review/:token', { schema: { hide: true } }, async (req, reply) => {
