@@ -189,6 +189,7 @@ describe('web UI: workflows', { timeout: 120_000 }, () => {
       expect(await preview.locator('.fg-gate').count()).toBe(1);
 
       // A backward jump, typed into the JSON: the preview follows, the server refuses it by path.
+      await page.getByRole('group', { name: 'Phases view' }).getByRole('button', { name: 'JSON' }).click();
       const editor_ = page.getByLabel('Phases (JSON)');
       const phases = JSON.parse(await editor_.inputValue());
       expect(phases.map((p: { id: string }) => p.id)).toEqual(['approval', 'comment', 'wait', 'comment_2']);
@@ -324,6 +325,7 @@ describe('web UI: workflows', { timeout: 120_000 }, () => {
       expect(before.body.items.map((x: { name: string }) => x.name)).not.toContain('Two editors, then legal');
       await screenshot(page, 'workflow-from-template');
 
+      await page.getByRole('group', { name: 'Phases view' }).getByRole('button', { name: 'JSON' }).click();
       const phases = JSON.parse(await page.locator('#wf-phases').inputValue());
       phases[0].approvers.members = [editor.id, w.owner.id];
       phases[1].approvers.members = [w.owner.id];

@@ -1,7 +1,8 @@
 /**
  * The workflow canvas (docs/REQUIREMENTS.md section 5, the builder's canvas): phases top to bottom, approval gates
  * drawn as a distinct hexagonal shape with labelled approve and deny exits, conditions with
- * then and else, jumps beside the column, and an End node. Read-only: zoom and pan only.
+ * then and else, jumps beside the column, and an End node. Read-only: zoom and pan only, and,
+ * given `onSelect` (the builder), a click on a phase picks it; `selected` is outlined.
  * Given `statuses` (phase id → status of a run), each node shows where that run stands.
  * The layout is canvas-layout.ts.
  */
@@ -163,9 +164,13 @@ export interface WorkflowCanvasProps {
   statuses?: Record<string, string>;
   /** Height of the canvas in pixels; by default it grows with the number of phases. */
   height?: number;
+  /** The phase to outline (the builder's open form). */
+  selected?: string;
+  /** Called with a phase's id when its node is clicked. */
+  onSelect?: (phaseId: string) => void;
 }
 
-export function WorkflowCanvas({ phases, statuses, height }: WorkflowCanvasProps) {
+export function WorkflowCanvas({ phases, statuses, height, selected, onSelect }: WorkflowCanvasProps) {
   const { nodes, edges } = useMemo(() => {
     const laid = layoutWorkflow(phases, statuses);
     const styled = laid.edges.map((e) => {
@@ -178,8 +183,13 @@ export function WorkflowCanvas({ phases, statuses, height }: WorkflowCanvasProps
         labelBgStyle: { fill: '#fff', stroke: color, strokeWidth: 1 },
       };
     });
-    return { nodes: laid.nodes, edges: styled };
-  }, [phases, statuses]);
+    const nodes = laid.nodes.map((n) => {
+      const pid = (n.data as Partial<PhaseNodeData>).phase?.id;
+      const classes = [n.className, onSelect && pid !== undefined ? 'fg-pickable' : '', pid !== undefined && pid === selected ? 'fg-selected' : ''].filter(Boolean).join(' ');
+      return { ...n, className: classes };
+    });
+    return { nodes, edges: styled };
+  }, [phases, statuses, selected, onSelect !== undefined]);
   const shape = `${nodes.length}:${edges.map((e) => e.data?.laneX ?? '').join(',')}`;
   const h = height ?? Math.min(900, Math.max(340, (phases.length + 1) * ROW * 0.8 + 40));
   return (
@@ -196,6 +206,10 @@ export function WorkflowCanvas({ phases, statuses, height }: WorkflowCanvasProps
           elementsSelectable={false}
           edgesFocusable={false}
           nodesFocusable={false}
+          onNodeClick={onSelect ? (_, node) => {
+            const pid = (node.data as Partial<PhaseNodeData>).phase?.id;
+            if (pid !== undefined) onSelect(pid);
+          } : undefined}
           fitView
           fitViewOptions={{ padding: 0.08, maxZoom: 1 }}
           minZoom={0.2}

@@ -1,14 +1,20 @@
 /**
  * The workflow builder: `/workflows/new?spaceId=…` creates (`&template=<id>` starts from a
- * gallery template, listing the people to fill in), `/workflows/{id}/edit` saves a new version. Name, enabled and trigger are a form; the phases are JSON, with a palette
- * that appends a phase of each type and a canvas that previews the JSON whenever it parses.
- * The server checks the definition; its problems are listed by path beside the editor.
+ * gallery template, listing the people to fill in), `/workflows/{id}/edit` saves a new version.
+ * Name, enabled and trigger are a form. Each phase is a form too (phase-forms/): a list to add,
+ * remove and reorder phases (drag, or the move buttons from the keyboard) and the picked
+ * phase's fields, with approvers picked from the space's people. Clicking a node on the canvas
+ * opens its form. The "JSON" view shows the same phases as text; the two round-trip without
+ * loss, and keys a form does not show are kept. The server checks the definition; its problems
+ * are listed by path and shown beside the field they are about. `initial` (or the describe
+ * box) fills the whole definition from outside.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, get, post } from '../api';
 import { phaseTemplate, PHASE_TYPES, type PhaseType } from '../components/phase-templates';
 import { DescribeWorkflow } from '../components/DescribeWorkflow';
-import { Problems } from '../components/Problems';
+import { PhaseForm, PhaseList, phaseProblems, renamePhase, type Person } from '../components/phase-forms';
+import { Problems, problemsOf } from '../components/Problems';
 import { TriggerFields } from '../components/TriggerFields';
 import { WorkflowCanvas } from '../components/WorkflowCanvas';
 import { loadTemplates, type GalleryTemplate } from './Templates';
@@ -87,26 +93,79 @@ function Palette({ onAdd, disabled }: { onAdd: (t: PhaseType) => void; disabled:
   );
 }
 
-export function WorkflowBuilder({ id }: { id?: string }) {
+/** A whole definition handed to the builder from outside (a template, the describe box…). */
+export interface DefinitionSet {
+  name: string;
+  trigger: Trigger;
+  phases: Phase[];
+  enabled?: boolean;
+}
+
+type View = 'forms' | 'json';
+const VIEW_KEY = 'flowgate.builder.view';
+
+function storedView(): View {
+  try {
+    return localStorage.getItem(VIEW_KEY) === 'json' ? 'json' : 'forms';
+  } catch {
+    return 'forms';
+  }
+}
+
+interface SpaceInfo {
+  statuses?: string[];
+  members?: Person[];
+}
+
+export function WorkflowBuilder({ id, initial }: { id?: string; initial?: DefinitionSet }) {
   const session = useSession();
   const loc = useLocation();
   const existing = useAsync(() => (id ? get<Workflow>(`/api/workflows/${id}`) : Promise.resolve(null)), [id]);
   const editableSpaces = session.me.spaces.filter((s) => canEdit(session, s.id));
   const [spaceId, setSpaceId] = useState(loc.query.get('spaceId') ?? editableSpaces[0]?.id ?? '');
-  const [name, setName] = useState('');
-  const [enabled, setEnabled] = useState(true);
-  const [trigger, setTrigger] = useState<Trigger>({ type: 'manual' });
-  const [text, setText] = useState('[]');
-  const [preview, setPreview] = useState<Phase[]>([]);
+  const [name, setName] = useState(initial?.name ?? '');
+  const [enabled, setEnabled] = useState(initial?.enabled ?? true);
+  const [trigger, setTrigger] = useState<Trigger>(initial?.trigger ?? { type: 'manual' });
+  const [text, setText] = useState(initial ? pretty(initial.phases) : '[]');
+  // The last phases that parsed: what the forms edit and the preview draws.
+  const [phases, setPhases] = useState<Phase[]>(initial?.phases ?? []);
+  const [view, setViewState] = useState<View>(storedView);
+  const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState<{ secret: string; id: string } | null>(null);
   const parsed = parsePhases(text);
+  const space = useAsync(() => (spaceId ? get<SpaceInfo>(`/api/spaces/${encodeURIComponent(spaceId)}`) : Promise.resolve({} as SpaceInfo)), [spaceId]);
+  const people = space.data?.members ?? [];
+  const statuses = space.data?.statuses ?? [];
+  const problems = problemsOf(error);
 
+  const setView = (v: View) => {
+    setViewState(v);
+    try {
+      localStorage.setItem(VIEW_KEY, v);
+    } catch {}
+  };
+
+  /** The JSON text changed: the forms and preview follow whenever it parses. */
   const edit = (next: string) => {
     setText(next);
     const p = parsePhases(next);
-    if ('phases' in p) setPreview(p.phases);
+    if ('phases' in p) setPhases(p.phases);
+  };
+  /** A form changed the phases: the JSON follows. */
+  const change = (next: Phase[]) => {
+    setPhases(next);
+    setText(pretty(next));
+  };
+  /** Replaces the whole definition (templates, the describe box, `initial`). */
+  const loadDefinition = (d: DefinitionSet) => {
+    setName(d.name);
+    setTrigger(d.trigger);
+    if (d.enabled !== undefined) setEnabled(d.enabled);
+    edit(pretty(d.phases));
+    setSelected(d.phases[0]?.id ?? null);
+    setError(null);
   };
 
   // From the gallery: start from the template's definition.
@@ -114,10 +173,7 @@ export function WorkflowBuilder({ id }: { id?: string }) {
   const template = useAsync(() => (templateId ? loadTemplates().then((r) => r.items.find((t) => t.id === templateId) ?? null) : Promise.resolve(null)), [templateId]);
   useEffect(() => {
     const t = template.data;
-    if (!t) return;
-    setName(t.definition.name);
-    setTrigger(t.definition.trigger);
-    edit(pretty(t.definition.phases));
+    if (t) loadDefinition({ name: t.definition.name, trigger: t.definition.trigger, phases: t.definition.phases });
   }, [template.data]);
 
   // Editing: start from the saved workflow.
@@ -125,15 +181,42 @@ export function WorkflowBuilder({ id }: { id?: string }) {
     const w = existing.data;
     if (!w) return;
     setSpaceId(w.spaceId);
-    setName(w.name);
-    setEnabled(w.enabled);
-    setTrigger(w.trigger);
-    edit(pretty(w.phases));
+    loadDefinition({ name: w.name, trigger: w.trigger, phases: w.phases, enabled: w.enabled });
   }, [existing.data]);
 
   const add = (type: PhaseType) => {
     if (!('phases' in parsed)) return;
-    edit(pretty([...parsed.phases, phaseTemplate(type, parsed.phases, session.me.user.id)]));
+    const phase = phaseTemplate(type, parsed.phases, session.me.user.id);
+    change([...parsed.phases, phase]);
+    setSelected(phase.id);
+  };
+  const move = (from: number, to: number) => {
+    const next = [...phases];
+    const [p] = next.splice(from, 1);
+    next.splice(to, 0, p!);
+    change(next);
+    setError(null); // its paths name the old positions
+  };
+  const remove = (index: number) => {
+    const gone = phases[index]!;
+    change(phases.filter((_, i) => i !== index));
+    if (selected === gone.id) setSelected(null);
+    setError(null);
+  };
+  const changePhase = (index: number, next: Phase) => {
+    const old = phases[index]!;
+    let list = phases.map((p, i) => (i === index ? next : p));
+    if (next.id !== old.id) {
+      list = renamePhase(list.map((p, i) => (i === index ? { ...p, id: old.id } : p)), old.id, next.id);
+      setSelected(next.id);
+    }
+    change(list);
+  };
+  const openPhase = (phaseId: string) => {
+    if (!('phases' in parsed)) return;
+    setView('forms');
+    setSelected(phaseId);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-phase-form="${CSS.escape(phaseId)}"]`)?.scrollIntoView({ block: 'nearest' }));
   };
 
   const save = async (e: FormEvent) => {
@@ -150,6 +233,13 @@ export function WorkflowBuilder({ id }: { id?: string }) {
       else navigate(`/workflows/${saved.id}`);
     } catch (err) {
       setError(err as Error);
+      // Open the first phase the server found a problem in, unless the open one has one.
+      const found = problemsOf(err as Error);
+      const open = parsed.phases.findIndex((p) => p.id === selected);
+      if (open < 0 || phaseProblems(found, open).length === 0) {
+        const first = parsed.phases.findIndex((_, i) => phaseProblems(found, i).length > 0);
+        if (first >= 0) setSelected(parsed.phases[first]!.id);
+      }
     } finally {
       setBusy(false);
     }
@@ -171,6 +261,8 @@ export function WorkflowBuilder({ id }: { id?: string }) {
       </>
     );
   }
+  const selectedIndex = phases.findIndex((p) => p.id === selected);
+  const jsonOk = 'phases' in parsed;
   return (
     <>
       <p className="muted">
@@ -200,12 +292,46 @@ export function WorkflowBuilder({ id }: { id?: string }) {
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled (its trigger starts runs)
           </label>
           <TriggerFields value={trigger} onChange={setTrigger} />
-          <label htmlFor="wf-phases">Phases (JSON)</label>
-          <Palette onAdd={add} disabled={!('phases' in parsed)} />
-          <textarea id="wf-phases" className="phases" spellCheck={false} value={text} onChange={(e) => edit(e.target.value)} aria-describedby="wf-phases-state" />
-          <p id="wf-phases-state" className={'phases' in parsed ? 'muted' : 'error'}>
-            {'phases' in parsed ? `${parsed.phases.length} phase${parsed.phases.length === 1 ? '' : 's'}; the preview follows the JSON.` : parsed.error}
-          </p>
+          <div className="pf-head">
+            <h2 id="wf-phases-h">Phases</h2>
+            <div className="pf-views" role="group" aria-label="Phases view">
+              <button type="button" aria-pressed={view === 'forms'} onClick={() => jsonOk && setView('forms')} disabled={!jsonOk} title={jsonOk ? undefined : 'Fix the JSON first'}>
+                Forms
+              </button>
+              <button type="button" aria-pressed={view === 'json'} onClick={() => setView('json')}>
+                JSON
+              </button>
+            </div>
+          </div>
+          <Palette onAdd={add} disabled={!jsonOk} />
+          {view === 'forms' ? (
+            <div className="pf-forms">
+              <PhaseList phases={phases} selected={selected} problems={problems} onSelect={setSelected} onMove={move} onRemove={remove} />
+              {selectedIndex >= 0 ? (
+                <PhaseForm
+                  key={`${selectedIndex}-${phases[selectedIndex]!.type}`}
+                  phase={phases[selectedIndex]!}
+                  index={selectedIndex}
+                  phases={phases}
+                  people={people}
+                  statuses={statuses}
+                  triggerType={trigger.type}
+                  problems={phaseProblems(problems, selectedIndex)}
+                  onChange={(p) => changePhase(selectedIndex, p)}
+                />
+              ) : (
+                phases.length > 0 && <p className="muted pf-empty">Pick a phase in the list or on the canvas to edit it.</p>
+              )}
+            </div>
+          ) : (
+            <>
+              <label htmlFor="wf-phases">Phases (JSON)</label>
+              <textarea id="wf-phases" className="phases" spellCheck={false} value={text} onChange={(e) => edit(e.target.value)} aria-describedby="wf-phases-state" />
+              <p id="wf-phases-state" className={jsonOk ? 'muted' : 'error'}>
+                {jsonOk ? `${parsed.phases.length} phase${parsed.phases.length === 1 ? '' : 's'}; the forms and the preview follow the JSON.` : parsed.error}
+              </p>
+            </>
+          )}
           <Problems error={error} title="The server refused the workflow:" />
           <div className="wf-actions">
             <button type="submit" disabled={busy}>
@@ -218,10 +344,10 @@ export function WorkflowBuilder({ id }: { id?: string }) {
         </form>
         <section className="wf-preview" aria-labelledby="preview-h">
           <h2 id="preview-h">Preview</h2>
-          <WorkflowCanvas phases={preview} height={640} />
+          <p className="muted pf-hint">Click a phase to open its form.</p>
+          <WorkflowCanvas phases={phases} height={640} selected={selected ?? undefined} onSelect={openPhase} />
         </section>
       </div>
     </>
   );
 }
-
