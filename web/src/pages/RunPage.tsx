@@ -1,7 +1,8 @@
 /**
  * The run detail page (docs/REQUIREMENTS.md section 12): the run's header, its approval gates with
  * Approve / Deny for the signed-in approver, the phase-by-phase timeline, the manual
- * controls the run's state allows, and the comments on its target. It follows the run live
+ * controls the run's state allows, what changed in its target since the user last decided or
+ * looked, and the comments on its target. It follows the run live
  * through `GET /api/runs/{id}/stream` and reloads everything it shows on each change.
  */
 import { useState } from 'react';
@@ -9,6 +10,7 @@ import { ApiError, get, post, type Page, type Run } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ErrorBox, useAsync } from '../ui';
+import { ChangesSinceSeen } from '../components/ChangesSinceSeen';
 import { Comments } from './run/Comments';
 import { Controls } from './run/Controls';
 import { Gates } from './run/Gates';
@@ -60,6 +62,7 @@ export function RunPage({ id }: { id: string }) {
     <div className="run-page" data-run-id={r.id} data-status={r.status}>
       <RunHeader run={r} workflowName={version.data?.name ?? null} target={target.data} targetError={target.error} people={people.data} live={live} />
       <ErrorBox error={run.error ?? gates.error ?? version.error ?? people.error} />
+      {r.target && <ChangesSinceSeen runId={r.id} refreshKey={`${tick}:${target.data?.version ?? ''}`} people={people.data} />}
       {canWrite && <Controls run={r} onChanged={refresh} />}
       <Gates runId={r.id} gates={gates.data?.items ?? []} people={people.data} userId={me.user.id} names={phaseNames} onDecided={refresh} />
       <Timeline run={r} defs={version.data?.phases ?? null} people={people.data} skippable={canWrite ? skippableExecution(r) : undefined} onSkip={skip} />
