@@ -69,7 +69,7 @@ describe('run page: changes since the approver last looked', { timeout: 90_000 }
       await screenshot(page, 'diff-run-page');
       await page.setViewportSize({ width: 390, height: 844 });
       await screenshot(page, 'diff-run-page-phone');
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
 
       // Seen now: opening the page again shows no changes.
       await page.reload();
