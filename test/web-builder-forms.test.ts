@@ -2,7 +2,7 @@
  * The builder's phase forms in a real Chromium (SQLite, a real SMTP server, a local HTTP
  * server standing in for the publishing service): the client sign-off workflow built from the
  * forms alone, saved, run, and decided by a teammate in the app and by the client through the
- * emailed guest link; the server's problem shown beside its field; reordering from the
+ * emailed guest link; the server's problem shown beside its field; reordering by drag and from the
  * keyboard; a canvas click opening a phase's form; and every gallery template surviving
  * JSON → forms → JSON unchanged.
  */
@@ -281,6 +281,23 @@ describe('web UI: the builder\'s phase forms', { timeout: 180_000 }, () => {
         await page.getByRole('group', { name: 'Phases view' }).getByRole('button', { name: 'Forms' }).click();
         await page.locator('ol.pf-list').waitFor();
       }
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('reorders by dragging, and the JSON view follows', async () => {
+    const { context, page, errors } = await signIn(browser, s, eddie.email);
+    try {
+      await page.goto(`${s.url}/workflows/new?spaceId=${w.spaceId}&template=client-signoff`);
+      await expect.poll(() => listIds(page)).toEqual(['tell-team', 'client', 'approved', 'publish', 'done', 'back-to-draft']);
+      await page.locator('ol.pf-list > li[data-phase-id="approved"]').dragTo(page.locator('ol.pf-list > li[data-phase-id="done"]'));
+      await expect.poll(() => listIds(page)).toEqual(['tell-team', 'client', 'publish', 'done', 'approved', 'back-to-draft']);
+      await expect.poll(() => page.locator('.wf-preview .react-flow__edge[data-from="done"][data-kind="next"]').count()).toBe(1);
+      await page.getByRole('group', { name: 'Phases view' }).getByRole('button', { name: 'JSON' }).click();
+      const phases = JSON.parse(await page.locator('#wf-phases').inputValue()) as Array<{ id: string }>;
+      expect(phases.map((p) => p.id)).toEqual(['tell-team', 'client', 'publish', 'done', 'approved', 'back-to-draft']);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
