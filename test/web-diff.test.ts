@@ -6,10 +6,19 @@
  * when the page next updates over the run's live stream, without a reload; opening the page again later shows nothing already seen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, screenshot, signIn } from './helpers/browser.js';
 import { addUser, setupWorld, startTestServer, type TestServer, type World } from './helpers/server.js';
 import { until } from './helpers/wait.js';
+
+/** Serious and critical axe-core (WCAG 2.1 A/AA) violations, within `include` when given. */
+async function serious(page: Page, include?: string): Promise<string[]> {
+  let axe = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  if (include) axe = axe.include(include);
+  const result = await axe.analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
 
 describe('run page: changes since the approver last looked', { timeout: 90_000 }, () => {
   let s: TestServer;
@@ -66,6 +75,7 @@ describe('run page: changes since the approver last looked', { timeout: 90_000 }
       await expect.poll(() => box.getByRole('heading').textContent(), { timeout: 10_000 }).toBe('Changed since you decided (version 1 → 3)');
       await expect.poll(() => box.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-field')))).toEqual(['title', 'caption', 'scheduledAt']);
       expect(await box.locator('li[data-field="title"] ins').textContent()).toBe('Autumn teaser (final)');
+      expect(await serious(page, 'section.changes-since')).toEqual([]);
       await screenshot(page, 'diff-run-page');
       await page.setViewportSize({ width: 390, height: 844 });
       await screenshot(page, 'diff-run-page-phone');
@@ -77,6 +87,38 @@ describe('run page: changes since the approver last looked', { timeout: 90_000 }
       await page.waitForLoadState('networkidle');
       expect(await page.locator('section.changes-since').count()).toBe(0);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the review page shows an outside reviewer the diff since they last opened it', async () => {
+    const wf = await s.call('POST', `/api/spaces/${w.spaceId}/workflows`, {
+      token: w.owner.token,
+      body: { name: 'Client sign-off', trigger: { type: 'manual' }, phases: [{ id: 'client', type: 'approval', approvers: { emails: ['client@brand.example'] }, required: 'any' }] },
+    });
+    const item = await s.call('POST', `/api/spaces/${w.spaceId}/content`, { token: w.owner.token, body: { title: 'Winter sale', caption: 'Up to 30% off', platforms: ['instagram'] } });
+    const run = await s.call('POST', `/api/workflows/${wf.body.id}/runs`, { token: w.owner.token, body: { target: { type: 'content', id: item.body.id } } });
+    const mail = await until('the review email', async () => (await s.call('GET', '/api/outbox?limit=500', { token: w.owner.token })).body.items.find((m: any) => m.runId === run.body.id));
+    const token = /\/review\/([A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${s.url}/review/${token}`);
+      expect(await page.locator('section.changes').count()).toBe(0);
+      await s.call('PATCH', `/api/content/${item.body.id}`, { token: w.owner.token, body: { caption: 'Up to 40% off, this weekend only', platforms: ['instagram', 'tiktok'] } });
+      await page.reload();
+      const box = page.getByRole('region', { name: 'What changed' });
+      expect(await box.getByRole('heading').textContent()).toBe('Changed since you last looked (version 1 → 2)');
+      expect(await box.locator('li[data-field="caption"] del').textContent()).toBe('Up to 30% off');
+      expect(await box.locator('li[data-field="caption"] ins').textContent()).toBe('Up to 40% off, this weekend only');
+      expect(await box.locator('li[data-field="platforms"] ins').textContent()).toBe('instagram, tiktok');
+      expect(await serious(page)).toEqual([]);
+      await screenshot(page, 'diff-review-page');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, 'diff-review-page-phone');
+      expect(await serious(page)).toEqual([]);
     } finally {
       await context.close();
     }

@@ -52,7 +52,11 @@ export function ChangesSinceSeen({ runId, refreshKey, people }: { runId: string;
       if (!gone) setData({ ...c, since });
     })().then(
       () => !gone && setError(null),
-      (e: Error) => !gone && setError(e),
+      (e: Error) => {
+        // A failed first answer is asked again on the next update.
+        if (first.current?.runId === runId) first.current.answer.catch(() => (first.current = null));
+        if (!gone) setError(e);
+      },
     );
     return () => {
       gone = true;
