@@ -583,6 +583,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const runsLost = items.filter((id, i) => startedItems.has(i) && !runsByItem.has(id)).length + runRows.filter((r) => !TERMINAL.includes(r.status)).length;
     const runsDoubled = [...runsByItem.values()].filter((rs) => rs.length > 1).length;
     const runsNotSucceeded = runRows.filter((r) => TERMINAL.includes(r.status) && !(r.status === 'completed' && r.outcome === 'succeeded')).length;
+    if (runsNotSucceeded) {
+      // Why each run that did not succeed ended so: its failed or last phase, with the error.
+      const why = await db.all<{ run_id: string; phase_id: string; type: string; status: string; attempt: number; error: string | null }>(
+        `SELECT pe.run_id, pe.phase_id, pe.type, pe.status, pe.attempt, pe.error FROM phase_executions pe JOIN runs r ON r.id = pe.run_id
+         WHERE NOT (r.status = 'completed' AND r.outcome = 'succeeded') AND r.status IN ('completed', 'failed', 'cancelled') AND pe.status IN ('failed', 'cancelled')`,
+      );
+      for (const w of why) log(`run ${w.run_id} did not succeed: phase ${w.phase_id} (${w.type}) ${w.status} on attempt ${w.attempt}: ${w.error ?? '—'}`);
+    }
 
     const execs = await db.all<{ run_id: string; phase_id: string; n: number; attempts: number }>(`SELECT run_id, phase_id, count(*) AS n, max(attempt) AS attempts FROM phase_executions GROUP BY run_id, phase_id`);
     const phaseExecutions = execs.reduce((s, e) => s + num(e.n), 0);
