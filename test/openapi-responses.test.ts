@@ -6,7 +6,7 @@
  * document's schemas with Ajv and lose no field to serialization (they equal what the code
  * builds before serializing); the serializer refuses, under tests, an answer with a field its
  * schema does not declare; and the committed generated types (web/src/api-types.ts,
- * src/cli/api-types.ts) are what `npm run gen:api-types` writes from the current code.
+ * which the web UI and the CLI import) are what `npm run gen:api-types` writes from the current code.
  * Real servers over real HTTP on SQLite and PostgreSQL; nothing is mocked.
  */
 import { spawn } from 'node:child_process';
@@ -60,7 +60,7 @@ describe('response schemas: the serializer', () => {
 });
 
 describe('generated API types', () => {
-  it('web/src/api-types.ts and src/cli/api-types.ts are what npm run gen:api-types writes from the current code', async () => {
+  it('web/src/api-types.ts is what npm run gen:api-types writes from the current code', async () => {
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
       const child = spawn(process.execPath, [path.join(root, 'scripts/gen-api-types.mjs'), '--check'], { cwd: root, env: { ...process.env, VITEST: '' } });
       let text = '';

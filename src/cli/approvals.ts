@@ -8,9 +8,9 @@
 import type { Command } from 'commander';
 import { act, connectionOptions, type ConnOpts } from './command.js';
 import { table } from './runs.js';
-import type { components } from './api-types.js';
+import type { components } from '../../web/src/api-types.js';
 
-/** A gate as the API answers it (generated from the OpenAPI document: src/cli/api-types.ts). */
+/** A gate as the API answers it (generated from the OpenAPI document: web/src/api-types.ts). */
 export type GateView = components['schemas']['Gate'];
 export type DecisionView = GateView['decisions'][number];
 export type Approver = DecisionView['approver'];

@@ -8,9 +8,9 @@
 import type { Command } from 'commander';
 import { act, connectionOptions, UsageError, type ConnOpts } from './command.js';
 import type { FlowgateClient } from './http-client.js';
-import type { components } from './api-types.js';
+import type { components } from '../../web/src/api-types.js';
 
-/** A run as the API answers it (generated from the OpenAPI document: src/cli/api-types.ts). */
+/** A run as the API answers it (generated from the OpenAPI document: web/src/api-types.ts). */
 export type RunView = components['schemas']['Run'];
 type PhaseView = components['schemas']['PhaseExecution'];
 
